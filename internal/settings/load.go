@@ -1,0 +1,331 @@
+package settings
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/trademon/trademon/config"
+)
+
+// BuiltIn names the embedded defaults in messages.
+const BuiltIn = "(built-in defaults)"
+
+// Problem is one thing wrong with the config: where it is and what is wrong.
+type Problem struct {
+	File string
+	Line int // 0 when unknown (environment variables, missing keys)
+	Key  string
+	Msg  string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(p.Line))
+	}
+	b.WriteString(": ")
+	if p.Key != "" {
+		b.WriteString(p.Key + ": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Error lists every problem found in one load, one per line.
+type Error struct{ Problems []Problem }
+
+func (e *Error) Error() string {
+	s := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		s[i] = p.String()
+	}
+	return strings.Join(s, "\n")
+}
+
+// Options tell Load what only the caller knows.
+type Options struct {
+	// Collectors are the names of the registered collectors; a config section for any
+	// other name is an error. Nil skips the check.
+	Collectors []string
+	// Env holds the environment as os.Environ returns it; nil means os.Environ().
+	Env []string
+}
+
+// Load reads the config: built-in defaults, overlaid by the file at path (if path is not
+// empty), overlaid by TRADEMON_* environment variables, then validated. On any problem it
+// returns an *Error naming all of them.
+func Load(path string, opts Options) (*Config, error) {
+	cfg, err := decodeDefaults()
+	if err != nil {
+		return nil, err
+	}
+	lines := map[string]int{}
+	cfg.File = BuiltIn
+	if path != "" {
+		cfg.File = path
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, &Error{[]Problem{{File: path, Msg: fmt.Sprintf("cannot read config: %v", errors.Unwrap(err))}}}
+		}
+		if probs := decodeInto(cfg, path, data, lines); len(probs) > 0 {
+			return nil, &Error{probs}
+		}
+	}
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	probs := applyEnv(cfg, env)
+	probs = append(probs, cfg.validate(lines, opts.Collectors)...)
+	if len(probs) > 0 {
+		return nil, &Error{probs}
+	}
+	return cfg, nil
+}
+
+// Default returns the validated built-in defaults, without environment overrides.
+func Default() (*Config, error) {
+	return Load("", Options{Env: []string{}})
+}
+
+func decodeDefaults() (*Config, error) {
+	cfg := &Config{}
+	if probs := decodeInto(cfg, BuiltIn, config.DefaultYAML, map[string]int{}); len(probs) > 0 {
+		return nil, fmt.Errorf("built-in defaults are broken: %w", &Error{probs})
+	}
+	return cfg, nil
+}
+
+// decodeInto strictly decodes data over cfg, recording the line of every key path in lines.
+func decodeInto(cfg *Config, file string, data []byte, lines map[string]int) []Problem {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // an empty file keeps every default
+		}
+		return []Problem{yamlProblem(file, err, nil)}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return []Problem{{File: file, Line: extra.Line, Msg: "more than one YAML document; a config file holds one"}}
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
+		return nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return []Problem{{File: file, Line: root.Line, Msg: "the config must be a mapping of keys to values"}}
+	}
+	var probs []Problem
+	checkKeys(root, reflect.TypeOf(Config{}), "", file, lines, &probs)
+	if len(probs) > 0 {
+		return probs
+	}
+	if err := root.Decode(cfg); err != nil {
+		return []Problem{yamlProblem(file, err, lines)}
+	}
+	return nil
+}
+
+var durationType = reflect.TypeOf(time.Duration(0))
+
+// checkKeys walks a YAML node against the Go type it decodes into, reporting keys the
+// type does not have and recording the line of every key path.
+func checkKeys(n *yaml.Node, t reflect.Type, path, file string, lines map[string]int, probs *[]Problem) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		fields := yamlFields(t)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := join(path, k.Value)
+			f, ok := fields[k.Value]
+			if !ok {
+				*probs = append(*probs, Problem{File: file, Line: k.Line, Key: p,
+					Msg: fmt.Sprintf("unknown key (known keys%s: %s)", ofPath(path), strings.Join(sortedKeys(fields), ", "))})
+				continue
+			}
+			lines[p] = v.Line
+			checkKeys(v, f.Type, p, file, lines, probs)
+		}
+	case t.Kind() == reflect.Map && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := join(path, k.Value)
+			lines[p] = k.Line
+			checkKeys(v, t.Elem(), p, file, lines, probs)
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for i, v := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			lines[p] = v.Line
+			checkKeys(v, t.Elem(), p, file, lines, probs)
+		}
+	}
+}
+
+func ofPath(path string) string {
+	if path == "" {
+		return ""
+	}
+	return " of " + path
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	m := map[string]reflect.StructField{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		m[name] = f
+	}
+	return m
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
+
+// yamlProblem turns a yaml.v3 error into a Problem with the line and, when known, the key.
+func yamlProblem(file string, err error, lines map[string]int) Problem {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	p := Problem{File: file, Msg: msg}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		p.Line, _ = strconv.Atoi(m[1])
+		p.Msg = m[2]
+		for k, l := range lines {
+			if l == p.Line && (p.Key == "" || len(k) > len(p.Key)) {
+				p.Key = k
+			}
+		}
+	}
+	p.Msg = strings.Replace(p.Msg, "cannot unmarshal !!", "cannot decode YAML ", 1)
+	return p
+}
+
+// UnmarshalYAML overlays each named collector's keys on its existing (default) config,
+// so that a user file saying only `retail: {enabled: false}` keeps the default sources.
+func (c *Collectors) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: collectors must be a mapping of collector names to settings", n.Line)
+	}
+	if *c == nil {
+		*c = Collectors{}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		name := n.Content[i].Value
+		col := &Collector{}
+		if prev := (*c)[name]; prev != nil {
+			cp := *prev
+			col = &cp
+		}
+		if err := n.Content[i+1].Decode(col); err != nil {
+			return err
+		}
+		(*c)[name] = col
+	}
+	return nil
+}
+
+// envVars are the TRADEMON_* variables that override config keys.
+var envVars = map[string]struct {
+	key string
+	set func(*Config, string) error
+}{
+	"TRADEMON_LISTEN":          {"listen", func(c *Config, v string) error { c.Listen = v; return nil }},
+	"TRADEMON_STORE_KIND":      {"store.kind", func(c *Config, v string) error { c.Store.Kind = v; return nil }},
+	"TRADEMON_STORE_PATH":      {"store.path", func(c *Config, v string) error { c.Store.Path = v; return nil }},
+	"TRADEMON_INFLUXDB_URL":    {"store.influxdb.url", func(c *Config, v string) error { c.Store.InfluxDB.URL = v; return nil }},
+	"TRADEMON_INFLUXDB_ORG":    {"store.influxdb.org", func(c *Config, v string) error { c.Store.InfluxDB.Org = v; return nil }},
+	"TRADEMON_INFLUXDB_BUCKET": {"store.influxdb.bucket", func(c *Config, v string) error { c.Store.InfluxDB.Bucket = v; return nil }},
+	"TRADEMON_INFLUXDB_TOKEN":  {"store.influxdb.token", func(c *Config, v string) error { c.Store.InfluxDB.Token = v; return nil }},
+	"TRADEMON_TARGETS":         {"targets", func(c *Config, v string) error { c.Targets = v; return nil }},
+	"TRADEMON_TASKS":           {"tasks", func(c *Config, v string) error { c.Tasks = v; return nil }},
+	"TRADEMON_USERS":           {"users", func(c *Config, v string) error { c.Users = v; return nil }},
+	"TRADEMON_HISTORY":         {"history", func(c *Config, v string) error { c.History = v; return nil }},
+}
+
+// EnvConfigFile names the config file when --config is not given.
+const EnvConfigFile = "TRADEMON_CONFIG"
+
+// envIgnoredPrefixes are TRADEMON_* variables that are not config overrides.
+var envIgnoredPrefixes = []string{"TRADEMON_TEST_", EnvConfigFile}
+
+// EnvVarNames returns the names of the TRADEMON_* variables that override config keys.
+func EnvVarNames() []string {
+	return sortedKeys(envVars)
+}
+
+func applyEnv(cfg *Config, env []string) []Problem {
+	var probs []Problem
+	for _, kv := range env {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok || !strings.HasPrefix(name, "TRADEMON_") {
+			continue
+		}
+		ignored := false
+		for _, p := range envIgnoredPrefixes {
+			ignored = ignored || strings.HasPrefix(name, p)
+		}
+		if ignored {
+			continue
+		}
+		ev, ok := envVars[name]
+		if !ok {
+			probs = append(probs, Problem{File: "environment", Key: name,
+				Msg: fmt.Sprintf("unknown variable (known: %s)", strings.Join(EnvVarNames(), ", "))})
+			continue
+		}
+		if err := ev.set(cfg, val); err != nil {
+			probs = append(probs, Problem{File: "environment", Key: name, Msg: err.Error()})
+			continue
+		}
+		if cfg.envSet == nil {
+			cfg.envSet = map[string]bool{}
+		}
+		cfg.envSet[name] = true
+	}
+	return probs
+}
