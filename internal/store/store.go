@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/trademon/trademon/internal/obs"
@@ -51,8 +52,9 @@ type Store interface {
 	Query(ctx context.Context, f Filter) ([]obs.Observation, error)
 	// Revisions returns the recorded changes of observations matching f, oldest first.
 	Revisions(ctx context.Context, f Filter) ([]obs.Revision, error)
-	// PutConflicts durably records disagreements between sources. Recording the same
-	// conflict (same key, alternative source and value) twice keeps one record.
+	// PutConflicts durably records disagreements between sources. A conflict is
+	// identified by the alternative's key and source: recording it again replaces the
+	// earlier record, so re-running a collector does not pile up duplicates.
 	PutConflicts(ctx context.Context, cs []obs.Conflict) error
 	// Conflicts returns recorded conflicts whose alternative matches f.
 	Conflicts(ctx context.Context, f Filter) ([]obs.Conflict, error)
@@ -67,16 +69,16 @@ var ErrInvalid = errors.New("invalid observation")
 
 // Match reports whether o is selected by f.
 func (f Filter) Match(o obs.Observation) bool {
-	if len(f.Indicators) > 0 && !contains(f.Indicators, o.Indicator) {
+	if len(f.Indicators) > 0 && !slices.Contains(f.Indicators, o.Indicator) {
 		return false
 	}
 	if f.Region != "" && f.Region != o.Region {
 		return false
 	}
-	if len(f.Bases) > 0 && !contains(f.Bases, o.Basis) {
+	if len(f.Bases) > 0 && !slices.Contains(f.Bases, o.Basis) {
 		return false
 	}
-	if len(f.SourceKinds) > 0 && !contains(f.SourceKinds, o.SourceKind) {
+	if len(f.SourceKinds) > 0 && !slices.Contains(f.SourceKinds, o.SourceKind) {
 		return false
 	}
 	start := o.Period.Start()
@@ -89,11 +91,3 @@ func (f Filter) Match(o obs.Observation) bool {
 	return true
 }
 
-func contains[T comparable](xs []T, x T) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
-}
