@@ -90,4 +90,3 @@ func (f Filter) Match(o obs.Observation) bool {
 	}
 	return true
 }
-
