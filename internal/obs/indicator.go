@@ -54,6 +54,8 @@ type Indicator struct {
 	// Min and Max bound plausible values of any basis in base units; collectors reject
 	// values outside them as unit slips.
 	Min, Max float64
+	// Release says when new figures are published; the zero value means never (derived).
+	Release Release
 }
 
 // Bases returns the bases an observation of this indicator may have.
@@ -75,19 +77,19 @@ func (ind Indicator) Bases() []Basis {
 func (ind Indicator) AllowsBasis(b Basis) bool { return slices.Contains(ind.Bases(), b) }
 
 var indicators = []Indicator{
-	{ID: "goods_trade_cny", NameZH: "货物贸易进出口总额", NameEN: "Goods trade (imports + exports), CNY", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "trade", Min: 1e9, Max: 2e13},
-	{ID: "goods_exports_cny", NameZH: "货物贸易出口额", NameEN: "Goods exports, CNY", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "trade", Min: 5e8, Max: 1.5e13},
-	{ID: "goods_imports_cny", NameZH: "货物贸易进口额", NameEN: "Goods imports, CNY", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "trade", Min: 5e8, Max: 1.5e13},
+	{ID: "goods_trade_cny", NameZH: "货物贸易进出口总额", NameEN: "Goods trade (imports + exports), CNY", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "trade", Min: 1e9, Max: 2e13, Release: Release{Every: Month, LagDays: 25}},
+	{ID: "goods_exports_cny", NameZH: "货物贸易出口额", NameEN: "Goods exports, CNY", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "trade", Min: 5e8, Max: 1.5e13, Release: Release{Every: Month, LagDays: 25}},
+	{ID: "goods_imports_cny", NameZH: "货物贸易进口额", NameEN: "Goods imports, CNY", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "trade", Min: 5e8, Max: 1.5e13, Release: Release{Every: Month, LagDays: 25}},
 	{ID: "goods_trade", NameZH: "货物贸易进出口总额（美元）", NameEN: "Goods trade (imports + exports), USD", Kind: Flow, BaseUnit: USD, DisplayUnit: "亿美元", Source: "derived", Min: 1e8, Max: 3e12},
-	{ID: "retail_sales", NameZH: "社会消费品零售总额", NameEN: "Retail sales of consumer goods", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "retail", Min: 1e9, Max: 5e12},
-	{ID: "port_container_throughput", NameZH: "港口集装箱吞吐量", NameEN: "Port container throughput", Kind: Flow, BaseUnit: TEU, DisplayUnit: "万标箱", Source: "port", Min: 5e4, Max: 1e8},
-	{ID: "international_standards", NameZH: "主导或参与制定国际标准（累计）", NameEN: "International standards led or co-developed (cumulative)", Kind: Stock, BaseUnit: Count, DisplayUnit: "项", Source: "standards", Min: 0, Max: 1e5},
-	{ID: "services_trade", NameZH: "服务贸易进出口总额", NameEN: "Services trade (imports + exports)", Kind: Flow, BaseUnit: USD, DisplayUnit: "亿美元", Source: SourceManual, Min: 1e8, Max: 2e12},
-	{ID: "digital_economy_share", NameZH: "数字经济核心产业增加值占GDP比重", NameEN: "Digital economy core industries, share of GDP", Kind: Ratio, BaseUnit: RatioUnit, DisplayUnit: "%", Source: SourceManual, Min: 0, Max: 1},
-	{ID: "new_trade_formats_share", NameZH: "外贸新业态占比", NameEN: "New foreign-trade formats, share of trade", Kind: Ratio, BaseUnit: RatioUnit, DisplayUnit: "%", Source: SourceManual, Min: 0, Max: 1},
-	{ID: "trade_hq_enterprises", NameZH: "认定贸易型总部企业（累计）", NameEN: "Recognised trade headquarters (cumulative)", Kind: Stock, BaseUnit: Count, DisplayUnit: "家", Source: SourceManual, Min: 0, Max: 1e4},
-	{ID: "airport_international_routes", NameZH: "机场国际航线", NameEN: "Airport international routes", Kind: Stock, BaseUnit: Count, DisplayUnit: "条", Source: SourceManual, Min: 0, Max: 1000},
-	{ID: "usd_cny_rate", NameZH: "人民币对美元年平均汇率", NameEN: "USD/CNY average exchange rate", Kind: Rate, BaseUnit: CNYPerUSD, DisplayUnit: "元/美元", Source: SourceManual, Min: 1, Max: 20},
+	{ID: "retail_sales", NameZH: "社会消费品零售总额", NameEN: "Retail sales of consumer goods", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "retail", Min: 1e9, Max: 5e12, Release: Release{Every: Month, LagDays: 35, NoJanuary: true}},
+	{ID: "port_container_throughput", NameZH: "港口集装箱吞吐量", NameEN: "Port container throughput", Kind: Flow, BaseUnit: TEU, DisplayUnit: "万标箱", Source: "port", Min: 5e4, Max: 1e8, Release: Release{Every: Month, LagDays: 20}},
+	{ID: "international_standards", NameZH: "主导或参与制定国际标准（累计）", NameEN: "International standards led or co-developed (cumulative)", Kind: Stock, BaseUnit: Count, DisplayUnit: "项", Source: "standards", Min: 0, Max: 1e5, Release: Release{Every: Year, LagDays: 31}},
+	{ID: "services_trade", NameZH: "服务贸易进出口总额", NameEN: "Services trade (imports + exports)", Kind: Flow, BaseUnit: USD, DisplayUnit: "亿美元", Source: SourceManual, Min: 1e8, Max: 2e12, Release: Release{Every: Year, LagDays: 120}},
+	{ID: "digital_economy_share", NameZH: "数字经济核心产业增加值占GDP比重", NameEN: "Digital economy core industries, share of GDP", Kind: Ratio, BaseUnit: RatioUnit, DisplayUnit: "%", Source: SourceManual, Min: 0, Max: 1, Release: Release{Every: Year, LagDays: 270}},
+	{ID: "new_trade_formats_share", NameZH: "外贸新业态占比", NameEN: "New foreign-trade formats, share of trade", Kind: Ratio, BaseUnit: RatioUnit, DisplayUnit: "%", Source: SourceManual, Min: 0, Max: 1, Release: Release{Every: Year, LagDays: 120}},
+	{ID: "trade_hq_enterprises", NameZH: "认定贸易型总部企业（累计）", NameEN: "Recognised trade headquarters (cumulative)", Kind: Stock, BaseUnit: Count, DisplayUnit: "家", Source: SourceManual, Min: 0, Max: 1e4, Release: Release{Every: Year, LagDays: 120}},
+	{ID: "airport_international_routes", NameZH: "机场国际航线", NameEN: "Airport international routes", Kind: Stock, BaseUnit: Count, DisplayUnit: "条", Source: SourceManual, Min: 0, Max: 1000, Release: Release{Every: Year, LagDays: 60}},
+	{ID: "usd_cny_rate", NameZH: "人民币对美元年平均汇率", NameEN: "USD/CNY average exchange rate", Kind: Rate, BaseUnit: CNYPerUSD, DisplayUnit: "元/美元", Source: SourceManual, Min: 1, Max: 20, Release: Release{Every: Year, LagDays: 60}},
 }
 
 var byID = func() map[string]Indicator {
