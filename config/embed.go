@@ -14,3 +14,19 @@ var DefaultYAML []byte
 //
 //go:embed trademon.example.yaml
 var ExampleYAML []byte
+
+// TargetsYAML is targets.yaml: the plan's goals, judged by package targets.
+//
+//go:embed targets.yaml
+var TargetsYAML []byte
+
+// TasksYAML is tasks.yaml: the measures of the plan's task table and who leads them.
+//
+//go:embed tasks.yaml
+var TasksYAML []byte
+
+// HistoryCSV is history/shenzhen.csv: official figures from public reports, in the
+// import format, loaded into an empty store so that a first start shows real numbers.
+//
+//go:embed history/shenzhen.csv
+var HistoryCSV []byte

@@ -29,6 +29,15 @@ type Verdict struct {
 	Target    string `json:"target"`
 	Indicator string `json:"indicator"`
 	Status    Status `json:"status"`
+	// NameZH and NameEN are the target's names for people.
+	NameZH string `json:"name_zh,omitempty"`
+	NameEN string `json:"name_en,omitempty"`
+	// Unit is the indicator's base unit, the unit of every value here; DisplayUnit the
+	// unit people read (units.Format(value, DisplayUnit)).
+	Unit        string    `json:"unit,omitempty"`
+	DisplayUnit string    `json:"display_unit,omitempty"`
+	Direction   Direction `json:"direction,omitempty"`
+	Mode        Mode      `json:"mode,omitempty"`
 	// Period is the period the actual figure belongs to, e.g. "2025-09" (ytd) or "2024".
 	Period string    `json:"period"`
 	Basis  obs.Basis `json:"basis,omitempty"`
@@ -39,7 +48,13 @@ type Verdict struct {
 	Expected float64 `json:"expected"`
 	Goal     float64 `json:"goal"`
 	GoalYear int     `json:"goal_year"`
-	Baseline float64 `json:"baseline"`
+	// Baseline is where the path starts, in the same terms as Actual (0 for mode
+	// increase); BaselineYear is its year.
+	Baseline     float64 `json:"baseline"`
+	BaselineYear int     `json:"baseline_year,omitempty"`
+	// BaselineLevel is, for mode increase, the cumulative count at the end of the
+	// baseline year that the increase is measured from.
+	BaselineLevel float64 `json:"baseline_level,omitempty"`
 	// Gap is (actual − expected)/expected, sign flipped for at_most.
 	Gap float64 `json:"gap"`
 	// Projected is the year-end value implied by Actual (ytd / S(m) for flows).
@@ -68,9 +83,30 @@ type Verdict struct {
 }
 
 // PathPoint is one year on a target's chart: the expected annual value and, when
-// observed, the actual annual (or latest year-to-date projected) value.
+// observed, the actual annual value in the same terms as Verdict.Actual. For a flow
+// whose latest year has only a year-to-date figure, Actual is that year's projection;
+// for a stock it is the December value or else the latest value of that year.
 type PathPoint struct {
 	Year     int      `json:"year"`
 	Expected float64  `json:"expected"`
 	Actual   *float64 `json:"actual,omitempty"`
+}
+
+// statusZH holds the Chinese name of every status.
+var statusZH = map[Status]string{
+	Achieved: "已达成",
+	OnTrack:  "正常推进",
+	AtRisk:   "存在风险",
+	Behind:   "进度落后",
+	Missed:   "未达成",
+	NoData:   "暂无数据",
+}
+
+// ZH returns the Chinese name of the status, e.g. "正常推进" for on_track (the names
+// the overview page uses).
+func (s Status) ZH() string {
+	if n, ok := statusZH[s]; ok {
+		return n
+	}
+	return string(s)
 }

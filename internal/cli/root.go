@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/trademon/trademon/internal/settings"
+	"github.com/trademon/trademon/internal/store"
 )
 
 // exitError carries a specific exit code out of a command.
@@ -29,11 +31,22 @@ func (e *exitError) Unwrap() error { return e.err }
 type app struct {
 	configPath string
 	logLevel   string
+	logFormat  string
 	stdout     io.Writer
 	stderr     io.Writer
 	logger     *slog.Logger
 	// env is the environment the config is loaded with; nil means os.Environ().
 	env []string
+	// hooks let tests observe a running serve.
+	hooks serveHooks
+}
+
+// serveHooks let tests observe a running serve; production leaves them nil.
+type serveHooks struct {
+	// listening is called with the bound address once the server accepts connections.
+	listening func(net.Addr)
+	// wrapStore wraps the opened store (a test records that Close was called).
+	wrapStore func(store.Store) store.Store
 }
 
 // Main runs trademon with args (without the program name) and returns the exit code.
@@ -66,12 +79,21 @@ func (a *app) rootCmd() *cobra.Command {
 			if err := lvl.UnmarshalText([]byte(a.logLevel)); err != nil {
 				return fmt.Errorf("--log-level: %w", err)
 			}
-			a.logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: lvl}))
+			opts := &slog.HandlerOptions{Level: lvl}
+			switch a.logFormat {
+			case "text":
+				a.logger = slog.New(slog.NewTextHandler(a.stderr, opts))
+			case "json":
+				a.logger = slog.New(slog.NewJSONHandler(a.stderr, opts))
+			default:
+				return fmt.Errorf("--log-format: want text or json, got %q", a.logFormat)
+			}
 			return nil
 		},
 	}
 	root.PersistentFlags().StringVar(&a.configPath, "config", "", "config file (default: built-in defaults, or $"+settings.EnvConfigFile+")")
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format on stderr: text or json")
 	root.AddCommand(
 		a.serveCmd(),
 		a.collectCmd(),

@@ -121,7 +121,8 @@ func (o Observation) Time() time.Time { return o.Period.Start() }
 
 // Normalize fills defaults and canonical forms in place: region defaults to shenzhen,
 // unit to the indicator's base unit, a quarter or year period of a ytd or stock value
-// becomes its last month ("2025-Q3" ytd is "2025-09" ytd), and text is trimmed.
+// becomes its last month ("2025-Q3" ytd is "2025-09" ytd), text is trimmed, and
+// carriage returns in quote, note and qualifier become plain newlines.
 // Call it before Validate.
 func (o *Observation) Normalize() {
 	o.Indicator = strings.TrimSpace(o.Indicator)
@@ -137,8 +138,18 @@ func (o *Observation) Normalize() {
 	}
 	o.Source = strings.TrimSpace(o.Source)
 	o.URL = strings.TrimSpace(o.URL)
-	o.Quote = strings.TrimSpace(o.Quote)
-	o.Note = strings.TrimSpace(o.Note)
+	o.Quote = strings.TrimSpace(unixNewlines(o.Quote))
+	o.Note = strings.TrimSpace(unixNewlines(o.Note))
+	o.Qualifier = unixNewlines(o.Qualifier)
+}
+
+// unixNewlines turns "\r\n" and lone "\r" into "\n": stores cannot keep carriage
+// returns (InfluxDB's CSV answers turn "\n" into "\r\n" and drop a lone "\r").
+func unixNewlines(s string) string {
+	if !strings.ContainsRune(s, '\r') {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 }
 
 // Validate checks o against the indicator catalogue and the clock. now is the time of

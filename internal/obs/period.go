@@ -53,7 +53,7 @@ func ParsePeriod(s string) (Period, error) {
 	if len(s) < 4 {
 		return bad("too short")
 	}
-	y, err := strconv.Atoi(s[:4])
+	y, err := atoiDigits(s[:4])
 	if err != nil || y < 1900 || y > 2200 {
 		return bad("year must be four digits between 1900 and 2200")
 	}
@@ -64,13 +64,13 @@ func ParsePeriod(s string) (Period, error) {
 	case rest[0] != '-':
 		return bad("expected '-' after the year")
 	case len(rest) == 3 && (rest[1] == 'Q' || rest[1] == 'q'):
-		q, err := strconv.Atoi(rest[2:])
+		q, err := atoiDigits(rest[2:])
 		if err != nil || q < 1 || q > 4 {
 			return bad("quarter must be Q1 to Q4")
 		}
 		return QuarterPeriod(y, q), nil
 	case len(rest) == 2 || len(rest) == 3:
-		m, err := strconv.Atoi(rest[1:])
+		m, err := atoiDigits(rest[1:])
 		if err != nil || m < 1 || m > 12 {
 			return bad("month must be 01 to 12")
 		}
@@ -78,6 +78,16 @@ func ParsePeriod(s string) (Period, error) {
 	default:
 		return bad("unrecognised suffix")
 	}
+}
+
+// atoiDigits is strconv.Atoi for ASCII digits only: no sign, no space.
+func atoiDigits(s string) (int, error) {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, fmt.Errorf("not a number: %q", s)
+		}
+	}
+	return strconv.Atoi(s)
 }
 
 // MustParsePeriod is ParsePeriod for constants in tests and tables; it panics on error.

@@ -116,10 +116,13 @@ func decodeInto(cfg *Config, file string, data []byte, lines map[string]int) []P
 		if errors.Is(err, io.EOF) {
 			return nil // an empty file keeps every default
 		}
-		return []Problem{yamlProblem(file, err, nil)}
+		return []Problem{syntaxProblem(file, data, err)}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return []Problem{syntaxProblem(file, data, err)}
+		}
 		return []Problem{{File: file, Line: extra.Line, Msg: "more than one YAML document; a config file holds one"}}
 	}
 	root := &doc
@@ -141,6 +144,24 @@ func decodeInto(cfg *Config, file string, data []byte, lines map[string]int) []P
 		return []Problem{yamlProblem(file, err, lines)}
 	}
 	return nil
+}
+
+// syntaxProblem reports a file that is not well-formed YAML, with a hint for the most
+// common cause, a tab in the indentation.
+func syntaxProblem(file string, data []byte, err error) Problem {
+	p := yamlProblem(file, err, nil)
+	if p.Line > 0 {
+		lines := strings.Split(string(data), "\n")
+		if p.Line <= len(lines) {
+			l := lines[p.Line-1]
+			if indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]; strings.Contains(indent, "\t") {
+				p.Msg = "invalid YAML: a tab in the indentation (YAML indents with spaces only)"
+				return p
+			}
+		}
+	}
+	p.Msg = "invalid YAML: " + p.Msg
+	return p
 }
 
 var durationType = reflect.TypeOf(time.Duration(0))

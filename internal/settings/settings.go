@@ -127,6 +127,13 @@ type Source struct {
 	BodySelector string `yaml:"body_selector"`
 	// NextSelector selects the link to the next (older) list page; used by backfill.
 	NextSelector string `yaml:"next_selector"`
+	// PagePattern names the older list pages by number, for sites whose pager is drawn
+	// by JavaScript (the sz.gov.cn CMS: index.html, index_2.html, index_3.html …): a URL
+	// relative to each list URL in which {n} stands for the page number (2, 3, …) and
+	// {i} for the page number minus one (1, 2, …), e.g. "index_{n}.html". Backfill uses
+	// it when next_selector is empty or finds no link, and stops at the first page
+	// answered 404. Empty: no numbered pages.
+	PagePattern string `yaml:"page_pattern"`
 	// Encoding of the pages: auto, utf-8 or gbk.
 	Encoding string `yaml:"encoding"`
 	// Delay is the least time between two requests to the same host.

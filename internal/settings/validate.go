@@ -205,6 +205,15 @@ func (s *Source) validate(v *validator, key string) {
 	s.Body = compile("body_selector", s.BodySelector, true)
 	s.Date = compile("date_selector", s.DateSelector, false)
 	s.Next = compile("next_selector", s.NextSelector, false)
+	if s.PagePattern != "" {
+		if !strings.Contains(s.PagePattern, "{n}") && !strings.Contains(s.PagePattern, "{i}") {
+			v.addf(key+".page_pattern", "%q has no {n} or {i}: write the page number as {n} (2, 3, …) or {i} (1, 2, …), e.g. \"index_{n}.html\"", s.PagePattern)
+		} else if len(s.ListURLs) > 0 {
+			if _, err := pageURL(s.ListURLs[0], s.PagePattern, 2); err != nil {
+				v.addf(key+".page_pattern", "%q does not make a URL: %v", s.PagePattern, err)
+			}
+		}
+	}
 	re, err := regexp.Compile(s.TitlePattern)
 	if err != nil {
 		v.addf(key+".title_pattern", "invalid regular expression %q: %v", s.TitlePattern, err)
@@ -221,4 +230,32 @@ func (s *Source) validate(v *validator, key string) {
 	if s.MaxPages < 1 {
 		v.addf(key+".max_pages", "must be at least 1, got %d", s.MaxPages)
 	}
+}
+
+// PageURL returns list page n (n ≥ 2) of a source whose page_pattern is pattern,
+// resolved against listURL: PageURL("https://h/a/index.html", "index_{n}.html", 2) is
+// "https://h/a/index_2.html". It returns "" when the result is not a URL; Load has
+// checked the pattern, so that happens only for patterns it did not see.
+func PageURL(listURL, pattern string, n int) string {
+	u, err := pageURL(listURL, pattern, n)
+	if err != nil {
+		return ""
+	}
+	return u
+}
+
+func pageURL(listURL, pattern string, n int) (string, error) {
+	ref := strings.NewReplacer("{n}", strconv.Itoa(n), "{i}", strconv.Itoa(n-1)).Replace(pattern)
+	base, err := url.Parse(listURL)
+	if err != nil {
+		return "", err
+	}
+	u, err := base.Parse(ref)
+	if err != nil {
+		return "", err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("not an http(s) URL: %s", u)
+	}
+	return u.String(), nil
 }

@@ -7,8 +7,11 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trademon/trademon/internal/obs"
 )
@@ -48,7 +51,9 @@ type Store interface {
 	// A changed figure records a Revision. When Put returns nil the write is acknowledged
 	// and survives a crash.
 	Put(ctx context.Context, os []obs.Observation) ([]Outcome, error)
-	// Query returns the stored observations matching f, sorted as obs.Sort does.
+	// Query returns the stored observations matching f, sorted as obs.Sort does. They
+	// equal what was Put field for field: values bit for bit, text byte for byte, and
+	// times (here and in revisions and conflicts) to the nanosecond, returned in UTC.
 	Query(ctx context.Context, f Filter) ([]obs.Observation, error)
 	// Revisions returns the recorded changes of observations matching f, oldest first.
 	Revisions(ctx context.Context, f Filter) ([]obs.Revision, error)
@@ -89,4 +94,66 @@ func (f Filter) Match(o obs.Observation) bool {
 		return false
 	}
 	return true
+}
+
+// Check validates a batch for Put the same way in every store: each observation must
+// pass obs.Observation.Validate (structure only: Put does not judge dates against the
+// clock, callers do), its key text must be storable as InfluxDB tags, and its text
+// must be valid UTF-8 without carriage returns (see obs.Observation.Normalize). The error
+// wraps ErrInvalid and names the index, the key and the problem of the first bad one.
+func Check(os []obs.Observation) error {
+	for i := range os {
+		if err := checkOne(&os[i]); err != nil {
+			return fmt.Errorf("%w: observation %d (%s): %w", ErrInvalid, i, os[i].Key(), err)
+		}
+	}
+	return nil
+}
+
+// CheckConflicts validates conflicts for PutConflicts: each alternative must pass the
+// checks of Check. The error wraps ErrInvalid and names the index.
+func CheckConflicts(cs []obs.Conflict) error {
+	for i := range cs {
+		if err := checkOne(&cs[i].Alternative); err != nil {
+			return fmt.Errorf("%w: conflict %d (%s from %s): %w", ErrInvalid, i, cs[i].Alternative.Key(), cs[i].Alternative.Source, err)
+		}
+	}
+	return nil
+}
+
+func checkOne(o *obs.Observation) error {
+	if err := o.Validate(time.Time{}); err != nil {
+		return err
+	}
+	for _, f := range []struct{ name, v string }{{"region", o.Region}, {"source", o.Source}} {
+		if err := tagText(f.v); err != nil {
+			return fmt.Errorf("%s: %q %w", f.name, f.v, err)
+		}
+	}
+	for _, f := range []struct{ name, v string }{
+		{"unit", o.Unit}, {"url", o.URL}, {"quote", o.Quote}, {"entered_by", o.EnteredBy}, {"qualifier", o.Qualifier}, {"note", o.Note},
+	} {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%s: not valid UTF-8", f.name)
+		}
+		if strings.ContainsRune(f.v, '\r') {
+			return fmt.Errorf("%s: contains a carriage return, which InfluxDB cannot return intact (obs.Observation.Normalize turns it into a newline)", f.name)
+		}
+	}
+	return nil
+}
+
+// tagText reports why s cannot be an InfluxDB tag value: line protocol has no escape
+// for control characters and a trailing backslash.
+func tagText(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("is not valid UTF-8")
+	}
+	if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return errors.New("contains a control character")
+	}
+	if strings.HasSuffix(s, `\`) {
+		return errors.New("ends with a backslash")
+	}
+	return nil
 }

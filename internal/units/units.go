@@ -174,6 +174,11 @@ func splitNumber(s string) (num, rest string) {
 	return strings.TrimSpace(s[:end]), strings.TrimSpace(s[end:])
 }
 
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// isSpace reports whether r is a space that may separate digit groups.
+func isSpace(r rune) bool { return r == ' ' || r == '\u00a0' || r == '\u2009' }
+
 func isNumberRune(r rune) bool {
 	if r >= '0' && r <= '9' || r == '.' || r == ',' || r == ' ' || r == '\u00a0' || r == '\u2009' {
 		return true
@@ -225,10 +230,25 @@ func ParseNumberResolution(s string) (float64, float64, error) {
 		switch {
 		case r >= '0' && r <= '9' || r == '.':
 			cur.WriteRune(r)
-		case r == ',' || r == ' ' || r == '\u00a0' || r == '\u2009':
+		case r == ',' || isSpace(r):
+			// Space before a magnitude is layout: "3100.5 亿".
+			if isSpace(r) && cur.Len() > 0 && i+1 < len(runes) && magChars[runes[i+1]] != 0 {
+				continue
+			}
 			// A separator only between digits: "12,500", "19 278.1".
-			if cur.Len() == 0 || i+1 >= len(runes) || runes[i+1] < '0' || runes[i+1] > '9' {
+			if cur.Len() == 0 || i+1 >= len(runes) || !isDigit(runes[i+1]) || strings.Contains(cur.String(), ".") {
 				return 0, 0, fmt.Errorf("invalid number %q: misplaced separator", orig)
+			}
+			// It separates thousands, so exactly three digits follow: "12,5" is not 125.
+			j := i + 1
+			for j < len(runes) && isDigit(runes[j]) {
+				j++
+			}
+			if j-i-1 != 3 {
+				if j < len(runes) && !isNumberRune(runes[j]) {
+					return 0, 0, fmt.Errorf("invalid number %q: unexpected %q", orig, runes[j])
+				}
+				return 0, 0, fmt.Errorf("invalid number %q: a thousands separator must be followed by three digits", orig)
 			}
 		default:
 			m, ok := magChars[r]
@@ -265,6 +285,9 @@ func ParseNumberResolution(s string) (float64, float64, error) {
 			return 0, 0, fmt.Errorf("invalid number %q: malformed digits %q", orig, g.digits)
 		}
 		v, err := strconv.ParseFloat(g.digits, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, 0, fmt.Errorf("invalid number %q: out of range", orig)
+		}
 		if err != nil {
 			return 0, 0, fmt.Errorf("invalid number %q: %w", orig, err)
 		}

@@ -1,0 +1,183 @@
+// Package evaluation keeps the current verdict on every target: it reads observations
+// from the store, evaluates the targets (package targets, pure) and caches the result,
+// refreshing after every write and on a timer. Metrics and pages read the cached
+// snapshot, so a scrape never waits on the store.
+package evaluation
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/store"
+	"github.com/trademon/trademon/targets"
+)
+
+// Snapshot is one evaluation of every target.
+type Snapshot struct {
+	// Targets and Verdicts are in the same order, that of the targets file.
+	Targets  []targets.Target
+	Verdicts []targets.Verdict
+	Tasks    []targets.Task
+	// Latest holds, per indicator and basis, the newest resolved observation.
+	Latest []obs.Observation
+	// At is when the snapshot was computed (the as-of time of the verdicts).
+	At time.Time
+}
+
+// Service caches the latest Snapshot and refreshes it.
+type Service struct {
+	store   store.Store
+	targets []targets.Target
+	tasks   []targets.Task
+	logger  *slog.Logger
+	now     func() time.Time
+
+	mu       sync.RWMutex
+	snap     Snapshot
+	ok       bool
+	lastErr  error
+	failures int
+
+	kick chan struct{}
+	m    *metrics
+}
+
+// Options configure a Service.
+type Options struct {
+	Store   store.Store
+	Targets []targets.Target
+	Tasks   []targets.Task
+	Logger  *slog.Logger
+	// Now returns the evaluation time; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns a Service with an empty snapshot; call Refresh or Run to fill it.
+func New(o Options) *Service {
+	s := &Service{store: o.Store, targets: o.Targets, tasks: o.Tasks, logger: o.Logger, now: o.Now, kick: make(chan struct{}, 1)}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.m = newMetrics(s)
+	return s
+}
+
+// Snapshot returns the latest successful evaluation, and whether there is one.
+func (s *Service) Snapshot() (Snapshot, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.snap, s.ok
+}
+
+// LastError returns the error of the latest refresh, nil if it succeeded.
+func (s *Service) LastError() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.lastErr
+}
+
+// Refresh reads the observations the targets need and re-evaluates them now.
+func (s *Service) Refresh(ctx context.Context) error {
+	start := time.Now()
+	at := s.now()
+	all, err := s.store.Query(ctx, store.Filter{})
+	if err != nil {
+		err = fmt.Errorf("evaluate targets: read observations: %w", err)
+		s.mu.Lock()
+		s.lastErr = err
+		s.failures++
+		s.mu.Unlock()
+		s.m.refreshes.WithLabelValues("error").Inc()
+		s.logger.Warn("target evaluation failed", "err", err)
+		return err
+	}
+	snap := Snapshot{
+		Targets:  s.targets,
+		Verdicts: targets.Evaluate(s.targets, all, at),
+		Tasks:    s.tasks,
+		Latest:   latest(all),
+		At:       at,
+	}
+	s.mu.Lock()
+	s.snap, s.ok, s.lastErr = snap, true, nil
+	s.mu.Unlock()
+	s.m.refreshes.WithLabelValues("ok").Inc()
+	s.m.duration.Set(time.Since(start).Seconds())
+	s.logger.Debug("targets evaluated", "observations", len(all), "targets", len(s.targets), "took", time.Since(start))
+	return nil
+}
+
+// latest returns, per indicator and basis, the newest resolved observation.
+func latest(all []obs.Observation) []obs.Observation {
+	type key struct {
+		ind   string
+		basis obs.Basis
+	}
+	best := map[key]obs.Observation{}
+	var order []key
+	for _, o := range obs.Resolve(all) {
+		if o.Region != obs.RegionSZ {
+			continue
+		}
+		k := key{o.Indicator, o.Basis}
+		cur, ok := best[k]
+		if !ok {
+			order = append(order, k)
+		}
+		if !ok || o.Period.End().After(cur.Period.End()) {
+			best[k] = o
+		}
+	}
+	out := make([]obs.Observation, 0, len(order))
+	for _, k := range order {
+		out = append(out, best[k])
+	}
+	obs.Sort(out)
+	return out
+}
+
+// Notify asks for a refresh soon, without waiting; calls coalesce.
+func (s *Service) Notify() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run refreshes once, then after every Notify and every interval, until ctx ends.
+func (s *Service) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	_ = s.Refresh(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.kick:
+		}
+		_ = s.Refresh(ctx)
+	}
+}
+
+// NotifyingStore wraps a Store so that every successful write asks svc to refresh.
+type NotifyingStore struct {
+	store.Store
+	Svc *Service
+}
+
+// Put writes through and then notifies the evaluation service.
+func (n NotifyingStore) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome, error) {
+	out, err := n.Store.Put(ctx, os)
+	if err == nil {
+		n.Svc.Notify()
+	}
+	return out, err
+}

@@ -1,0 +1,451 @@
+// Package importer loads figures from CSV and XLSX files in the import format
+// (columns indicator,period,basis,value,unit,source_url,note; DESIGN.md) into a store.
+// It is used for staff's manual figures (`trademon import`, source kind manual) and
+// for the bundled reference history seeded at the first `serve` (source kind
+// reference). Every row is converted to base units, normalised and validated; bad
+// rows are rejected with their line and reason, and the good ones are written with one
+// all-or-nothing store.Put, or, when the import is atomic, not at all.
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/store"
+	"github.com/trademon/trademon/internal/units"
+)
+
+// SourceReference is the Source of figures loaded from reference history.
+const SourceReference = "reference"
+
+// Options say how rows become observations and whether they are written.
+type Options struct {
+	// Kind is the source kind of every observation: obs.KindManual (the default) or
+	// obs.KindReference.
+	Kind obs.SourceKind
+	// Source is the Source of every observation; empty means "manual" for manual
+	// figures and "reference" for reference ones.
+	Source string
+	// EnteredBy names who imports manual figures ("cli:alice"); required for them.
+	EnteredBy string
+	// Now is the time of entry: rows for periods not over by then are rejected. Zero
+	// means time.Now().
+	Now time.Time
+	// DryRun classifies rows against the store without writing anything.
+	DryRun bool
+	// Atomic writes nothing when any row is rejected.
+	Atomic bool
+	// Results, when not nil, counts rows by result (created, updated, unchanged,
+	// queued, rejected) under the label "result".
+	Results *prometheus.CounterVec
+	// Logger receives one debug line per row; nil discards.
+	Logger *slog.Logger
+}
+
+// Rejection is a row that was not imported, with why.
+type Rejection struct {
+	Line   int    `json:"line"`
+	Reason string `json:"reason"`
+}
+
+// Change is what the import did, or in a dry run would do, with one good row.
+type Change struct {
+	Line      int           `json:"line"`
+	Indicator string        `json:"indicator"`
+	Period    string        `json:"period"`
+	Basis     obs.Basis     `json:"basis"`
+	Value     float64       `json:"value"`
+	Unit      string        `json:"unit"`
+	Outcome   store.Outcome `json:"outcome"`
+	// Previous is the stored value an update replaces.
+	Previous *float64 `json:"previous_value,omitempty"`
+}
+
+// Result summarises one import. Values are in base units.
+type Result struct {
+	File   string `json:"file"`
+	DryRun bool   `json:"dry_run"`
+	Atomic bool   `json:"atomic"`
+	// Written says whether observations were written to the store.
+	Written   bool `json:"written"`
+	Rows      int  `json:"rows"`
+	Created   int  `json:"created"`
+	Updated   int  `json:"updated"`
+	Unchanged int  `json:"unchanged"`
+	// Queued rows are durably spooled but not yet classified (InfluxDB unreachable).
+	Queued     int         `json:"queued"`
+	Rejected   int         `json:"rejected"`
+	Rejections []Rejection `json:"rejections"`
+	Changes    []Change    `json:"changes"`
+}
+
+// ErrRejected matches (errors.Is) Import's error when rows were rejected.
+var ErrRejected = errors.New("rows rejected")
+
+// RejectedError is Import's error when rows were rejected; the Result lists them.
+type RejectedError struct {
+	File           string
+	Rejected, Rows int
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("%s: %d of %d rows rejected", e.File, e.Rejected, e.Rows)
+}
+
+// Is makes errors.Is(err, ErrRejected) true.
+func (e *RejectedError) Is(target error) bool { return target == ErrRejected }
+
+// Row is a good row: the observation it became and the line it came from.
+type Row struct {
+	Line        int
+	Observation obs.Observation
+	// AutoQuote says the quote was made up from the row ("file line N: ..."), as the
+	// file had no quote column.
+	AutoQuote bool
+}
+
+// Prepare reads an import file and turns its rows into normalised, validated
+// observations. It returns the good rows and the rejected ones in line order; a
+// file-level problem is an error. It does not touch a store (check-config uses it).
+func Prepare(name string, data []byte, opts Options) ([]Row, []Rejection, error) {
+	opts = opts.withDefaults()
+	if opts.Kind == obs.KindManual && strings.TrimSpace(opts.EnteredBy) == "" {
+		return nil, nil, errors.New("importer: manual figures need EnteredBy")
+	}
+	recs, rejects, err := Read(name, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []Row
+	first := map[obs.Key]int{}
+	for _, rec := range recs {
+		o, probs := opts.observation(name, rec)
+		if len(probs) > 0 {
+			rejects = append(rejects, Rejection{Line: rec.Line, Reason: strings.Join(probs, "; ")})
+			continue
+		}
+		if line, dup := first[o.Key()]; dup {
+			rejects = append(rejects, Rejection{Line: rec.Line, Reason: fmt.Sprintf("duplicate of line %d (%s %s %s)", line, o.Indicator, o.Basis, o.Period)})
+			continue
+		}
+		first[o.Key()] = rec.Line
+		rows = append(rows, Row{Line: rec.Line, Observation: o, AutoQuote: strings.TrimSpace(rec.Fields[ColQuote]) == ""})
+	}
+	slices.SortFunc(rejects, func(a, b Rejection) int { return a.Line - b.Line })
+	return rows, rejects, nil
+}
+
+// Import reads the file, classifies every good row against what st holds (created,
+// updated, unchanged) and, unless opts.DryRun, writes them with one st.Put. With
+// opts.Atomic, any rejected row means nothing is written. The Result is returned
+// whenever the file could be read; the error wraps ErrRejected when rows were rejected,
+// and a store failure (then nothing was written).
+func Import(ctx context.Context, st store.Store, name string, data []byte, opts Options) (*Result, error) {
+	opts = opts.withDefaults()
+	res := &Result{File: name, DryRun: opts.DryRun, Atomic: opts.Atomic, Rejections: []Rejection{}, Changes: []Change{}}
+	rows, rejects, err := Prepare(name, data, opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Rows = len(rows) + len(rejects)
+	res.Rejected = len(rejects)
+	res.Rejections = rejects
+	opts.count("rejected", len(rejects))
+
+	prev, err := stored(ctx, st, rows, opts.Kind)
+	if err != nil {
+		return res, err
+	}
+	changes := make([]Change, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		if p, ok := prev[r.Observation.Key()]; ok && r.AutoQuote {
+			// The same figure from another file or line is not a correction: keep the
+			// stored quote rather than record an update that changes nothing.
+			same := r.Observation
+			same.Quote = p.Quote
+			if !same.Supersedes(p) {
+				r.Observation = same
+			}
+		}
+		o := r.Observation
+		c := Change{Line: r.Line, Indicator: o.Indicator, Period: o.Period.String(), Basis: o.Basis, Value: o.Value, Unit: o.Unit, Outcome: store.Created}
+		if p, ok := prev[o.Key()]; ok {
+			c.Outcome = store.Unchanged
+			if o.Supersedes(p) {
+				c.Outcome = store.Updated
+				c.Previous = &p.Value
+			}
+		}
+		changes[i] = c
+	}
+
+	write := !opts.DryRun && len(rows) > 0 && !(opts.Atomic && len(rejects) > 0)
+	if write {
+		batch := make([]obs.Observation, len(rows))
+		for i, r := range rows {
+			batch[i] = r.Observation
+		}
+		outcomes, err := st.Put(ctx, batch)
+		if err != nil {
+			opts.count("failed", len(rows))
+			return res, fmt.Errorf("write %d observations: %w", len(rows), err)
+		}
+		res.Written = true
+		for i := range changes {
+			if i < len(outcomes) {
+				changes[i].Outcome = outcomes[i]
+			}
+		}
+	}
+	for _, c := range changes {
+		switch c.Outcome {
+		case store.Created:
+			res.Created++
+		case store.Updated:
+			res.Updated++
+		case store.Unchanged:
+			res.Unchanged++
+		case store.Queued:
+			res.Queued++
+		}
+		if write {
+			opts.count(string(c.Outcome), 1)
+		}
+		if opts.Logger != nil {
+			opts.Logger.Debug("import row", "file", name, "line", c.Line, "indicator", c.Indicator,
+				"period", c.Period, "basis", c.Basis, "value", c.Value, "outcome", c.Outcome, "written", write)
+		}
+	}
+	res.Changes = changes
+	if len(rejects) > 0 {
+		return res, &RejectedError{File: name, Rejected: len(rejects), Rows: res.Rows}
+	}
+	return res, nil
+}
+
+// stored returns what st holds under the keys of rows.
+func stored(ctx context.Context, st store.Store, rows []Row, kind obs.SourceKind) (map[obs.Key]obs.Observation, error) {
+	out := map[obs.Key]obs.Observation{}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	inds := map[string]bool{}
+	from, to := rows[0].Observation.Period.Start(), rows[0].Observation.Period.End()
+	for _, r := range rows {
+		inds[r.Observation.Indicator] = true
+		if s := r.Observation.Period.Start(); s.Before(from) {
+			from = s
+		}
+		if e := r.Observation.Period.End(); e.After(to) {
+			to = e
+		}
+	}
+	have, err := st.Query(ctx, store.Filter{
+		Indicators:  slices.Sorted(maps.Keys(inds)),
+		SourceKinds: []obs.SourceKind{kind},
+		From:        from,
+		To:          to,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read stored observations: %w", err)
+	}
+	for _, o := range have {
+		out[o.Key()] = o
+	}
+	return out, nil
+}
+
+func (opts Options) withDefaults() Options {
+	if opts.Kind == "" {
+		opts.Kind = obs.KindManual
+	}
+	if opts.Source == "" {
+		opts.Source = obs.SourceManual
+		if opts.Kind == obs.KindReference {
+			opts.Source = SourceReference
+		}
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	return opts
+}
+
+func (opts Options) count(result string, n int) {
+	if opts.Results != nil && n > 0 {
+		opts.Results.WithLabelValues(result).Add(float64(n))
+	}
+}
+
+// observation converts one record, returning every problem found ("column: problem").
+func (opts Options) observation(name string, rec Record) (obs.Observation, []string) {
+	var probs []string
+	bad := func(col, format string, args ...any) { probs = append(probs, col+": "+fmt.Sprintf(format, args...)) }
+	get := func(col string) string { return units.Normalize(rec.Fields[col]) }
+
+	o := obs.Observation{
+		SourceKind:  opts.Kind,
+		Source:      opts.Source,
+		EnteredBy:   strings.TrimSpace(opts.EnteredBy),
+		RetrievedAt: opts.Now,
+		URL:         strings.TrimSpace(rec.Fields[ColSourceURL]),
+		Quote:       strings.TrimSpace(rec.Fields[ColQuote]),
+		Note:        strings.TrimSpace(rec.Fields[ColNote]),
+		Qualifier:   strings.TrimSpace(rec.Fields[ColQualifier]),
+	}
+	if o.Quote == "" {
+		o.Quote = fmt.Sprintf("%s line %d: %s", name, rec.Line, rec.Raw)
+	}
+	for _, c := range requiredColumns {
+		if get(c) == "" {
+			bad(c, "empty")
+		}
+	}
+	ind, indOK := obs.Indicator{}, false
+	if s := get(ColIndicator); s != "" {
+		o.Indicator = s
+		if ind, indOK = obs.Lookup(s); !indOK {
+			bad(ColIndicator, "%v", obs.UnknownIndicatorError(s))
+		}
+	}
+	if s := get(ColPeriod); s != "" {
+		p, err := parsePeriod(s)
+		if err != nil {
+			bad(ColPeriod, "%v", err)
+		}
+		o.Period = p
+	}
+	if s := get(ColBasis); s != "" {
+		b, err := obs.ParseBasis(strings.ToLower(s))
+		if err != nil {
+			bad(ColBasis, "%v", err)
+		}
+		o.Basis = b
+	}
+	unitText := get(ColUnit)
+	var unit units.Unit
+	unitOK := false
+	if unitText != "" {
+		u, err := units.ParseUnit(unitText)
+		switch {
+		case err != nil:
+			bad(ColUnit, "%v", err)
+		case indOK && u.Base != ind.BaseUnit:
+			bad(ColUnit, "unit %s is %s but %s is measured in %s", unitText, u.Base, ind.ID, ind.BaseUnit)
+		default:
+			unit, unitOK = u, true
+		}
+	}
+	if s := get(ColValue); s != "" {
+		v, err := parseValue(s, unitText)
+		if err != nil {
+			bad(ColValue, "%v", err)
+		} else if unitOK {
+			o.Value, o.Unit, _ = units.ToBase(v, unit.Name)
+		}
+	}
+	if o.URL != "" {
+		if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(ColSourceURL, "invalid URL %q: want an absolute http(s) URL", o.URL)
+		}
+	}
+	if s := get(ColEstimate); s != "" {
+		e, err := parseBool(s)
+		if err != nil {
+			bad(ColEstimate, "%v", err)
+		}
+		o.Estimate = e
+	}
+	if s := get(ColPublishedAt); s != "" {
+		t, err := parseDate(s, obs.Shanghai)
+		if err != nil {
+			bad(ColPublishedAt, "%v", err)
+		}
+		o.PublishedAt = t
+	}
+	if len(probs) > 0 {
+		return o, probs
+	}
+	o.Normalize()
+	if err := o.Validate(opts.Now); err != nil {
+		return o, []string{err.Error()}
+	}
+	// A value far outside what the indicator can be is a unit slip ("3.6万亿" with
+	// unit 亿元), not news.
+	if o.Value < ind.Min || o.Value > ind.Max {
+		return o, []string{fmt.Sprintf("value: %s is outside the plausible range of %s (%s to %s): check the unit",
+			units.Format(o.Value, ind.DisplayUnit), ind.ID, units.Format(ind.Min, ind.DisplayUnit), units.Format(ind.Max, ind.DisplayUnit))}
+	}
+	return o, nil
+}
+
+var sciRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+$`)
+
+// parseValue reads a value cell: a number as units.ParseNumber reads it ("12,500",
+// "1.25万亿", "１２５００"), optionally followed by the row's unit as Excel shows it
+// ("31%" with unit %), or in scientific notation as Excel shows large numbers.
+func parseValue(s, unit string) (float64, error) {
+	if unit != "" {
+		s = strings.TrimSpace(strings.TrimSuffix(s, unit))
+	}
+	if sciRE.MatchString(s) {
+		return strconv.ParseFloat(s, 64)
+	}
+	return units.ParseNumber(s)
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "y", "1", "是", "预计", "estimate":
+		return true, nil
+	case "false", "no", "n", "0", "否", "final":
+		return false, nil
+	}
+	return false, fmt.Errorf("invalid flag %q (want true or false)", s)
+}
+
+var (
+	slashMonthRE = regexp.MustCompile(`^(\d{4})[/.](\d{1,2})$`)
+	zhMonthRE    = regexp.MustCompile(`^(\d{4})年(\d{1,2})月(份)?$`)
+	zhYearRE     = regexp.MustCompile(`^(\d{4})年(度)?$`)
+	zhQuarterRE  = regexp.MustCompile(`^(\d{4})年(第)?([一二三四1-4])季度$`)
+)
+
+// parsePeriod reads a period cell: the canonical 2025, 2025-Q3 and 2025-09, and the
+// forms spreadsheets and staff write: 2025/9, 2025.09, 2025年9月, 2025年, 2025年第三季度.
+func parsePeriod(s string) (obs.Period, error) {
+	p, err := obs.ParsePeriod(s)
+	if err == nil {
+		return p, nil
+	}
+	alt := ""
+	if m := slashMonthRE.FindStringSubmatch(s); m != nil {
+		alt = m[1] + "-" + m[2]
+	} else if m := zhMonthRE.FindStringSubmatch(s); m != nil {
+		alt = m[1] + "-" + m[2]
+	} else if m := zhYearRE.FindStringSubmatch(s); m != nil {
+		alt = m[1]
+	} else if m := zhQuarterRE.FindStringSubmatch(s); m != nil {
+		q := strings.NewReplacer("一", "1", "二", "2", "三", "3", "四", "4").Replace(m[3])
+		alt = m[1] + "-Q" + q
+	}
+	if alt != "" {
+		if p, err2 := obs.ParsePeriod(alt); err2 == nil {
+			return p, nil
+		}
+	}
+	return obs.Period{}, err
+}

@@ -1,0 +1,292 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/trademon/trademon/internal/store/embedded"
+)
+
+// logBuffer is a concurrency-safe buffer for a test's log output.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// started is a Server serving on a loopback port, with its base URL and logs.
+type started struct {
+	*Server
+	url  string
+	logs *logBuffer
+	done chan error
+	stop context.CancelFunc
+}
+
+func start(t *testing.T, opts Options, mount func(*Server)) *started {
+	t.Helper()
+	logs := &logBuffer{}
+	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mount != nil {
+		mount(s)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	st := &started{Server: s, url: "http://" + ln.Addr().String(), logs: logs, done: make(chan error, 1), stop: cancel}
+	go func() { st.done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		<-st.done
+	})
+	return st
+}
+
+func get(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func openStore(t *testing.T) *embedded.Store {
+	t.Helper()
+	st, err := embedded.Open(t.TempDir(), embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+func TestEndpoints(t *testing.T) {
+	db := openStore(t)
+	reg := NewRegistry()
+	reg.MustRegister(db) // the store's own metrics
+	s := start(t, Options{Registry: reg, Store: db}, func(s *Server) {
+		s.Handle("GET /collectors", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, "collectors page")
+		}))
+		s.Handle("GET /panics", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	})
+
+	tests := []struct {
+		path string
+		code int
+		body string
+		ct   string
+	}{
+		{"/healthz", 200, `{"status":"ok"}` + "\n", "application/json; charset=utf-8"},
+		{"/readyz", 200, `{"status":"ready"}` + "\n", "application/json; charset=utf-8"},
+		{"/collectors", 200, "collectors page", "text/plain; charset=utf-8"},
+		{"/nowhere", 404, `{"error":"no such page: /nowhere"}` + "\n", "application/json; charset=utf-8"},
+		{"/panics", 500, `{"error":"internal error"}` + "\n", "application/json; charset=utf-8"},
+	}
+	for _, tt := range tests {
+		code, body, h := get(t, s.url+tt.path)
+		if code != tt.code || body != tt.body || h.Get("Content-Type") != tt.ct {
+			t.Errorf("GET %s = %d %q (%s), want %d %q (%s)", tt.path, code, body, h.Get("Content-Type"), tt.code, tt.body, tt.ct)
+		}
+	}
+	resp, err := http.Post(s.url+"/healthz", "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD" ||
+		string(b) != `{"error":"method POST is not allowed on /healthz (allowed: GET, HEAD)"}`+"\n" {
+		t.Errorf("POST /healthz = %d %q (Allow %q), want 405", resp.StatusCode, b, resp.Header.Get("Allow"))
+	}
+
+	code, metrics, _ := get(t, s.url+"/metrics")
+	if code != 200 {
+		t.Fatalf("GET /metrics = %d", code)
+	}
+	for _, want := range []string{
+		"go_goroutines ",
+		"process_cpu_seconds_total ",
+		`trademon_store_writes_total{result="ok"} 0`,
+		`trademon_http_requests_total{code="200",handler="GET /healthz"} 1`,
+		`trademon_http_requests_total{code="404",handler="none"} 1`,
+		`trademon_http_requests_total{code="500",handler="GET /panics"} 1`,
+		`trademon_http_requests_total{code="405",handler="none"} 1`,
+		"trademon_http_requests_in_flight 1",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if path, err := exec.LookPath("promtool"); err == nil {
+		cmd := exec.Command(path, "check", "metrics")
+		cmd.Stdin = strings.NewReader(metrics)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("promtool check metrics: %v\n%s", err, out)
+		}
+	} else if os.Getenv("CI") != "" {
+		t.Error("promtool is not installed in CI")
+	}
+
+	logs := s.logs.String()
+	for _, want := range []string{`msg=request component=http method=GET path=/healthz pattern="GET /healthz" status=200`, `msg="handler panicked"`, "msg=listening component=http addr=127.0.0.1:"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+
+	// The store becomes unreachable: /readyz fails with 503 and a JSON error.
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ := get(t, s.url+"/readyz")
+	var e struct{ Error string }
+	if err := json.Unmarshal([]byte(body), &e); err != nil || code != 503 || !strings.HasPrefix(e.Error, "store: embedded store: ") {
+		t.Errorf("GET /readyz with a closed store = %d %s", code, body)
+	}
+	if code, _, _ := get(t, s.url+"/healthz"); code != 200 {
+		t.Errorf("healthz while the store is down = %d, want 200", code)
+	}
+}
+
+func TestMountRoot(t *testing.T) {
+	s := start(t, Options{}, func(s *Server) {
+		s.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "overview "+r.URL.Path)
+		}))
+	})
+	if code, body, _ := get(t, s.url+"/"); code != 200 || body != "overview /" {
+		t.Errorf("GET / = %d %q", code, body)
+	}
+	if code, _, _ := get(t, s.url+"/metrics"); code != 200 {
+		t.Errorf("GET /metrics with / mounted = %d", code)
+	}
+	if code, body, _ := get(t, s.url+"/readyz"); code != 200 || !strings.Contains(body, "ready") {
+		t.Errorf("GET /readyz without a store = %d %s", code, body)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("Handle after Serve did not panic")
+			}
+		}()
+		s.Handle("/late", http.NotFoundHandler())
+	}()
+}
+
+func TestHandleTwicePanics(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("mounting GET /metrics twice did not panic")
+		}
+	}()
+	s.Handle("GET /metrics", http.NotFoundHandler())
+}
+
+func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	s := start(t, Options{}, func(s *Server) {
+		s.Handle("GET /slow", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			close(entered)
+			<-release
+			_, _ = io.WriteString(w, "finished")
+		}))
+	})
+	type result struct {
+		code int
+		body string
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(s.url + "/slow")
+		if err != nil {
+			res <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		res <- result{resp.StatusCode, string(b), err}
+	}()
+	<-entered
+	s.stop() // shutdown begins while /slow is in flight
+	// New connections are refused once the listener is closed; wait for that.
+	for {
+		c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+		if err != nil {
+			break
+		}
+		c.Close()
+	}
+	close(release)
+	r := <-res
+	if r.err != nil || r.code != 200 || r.body != "finished" {
+		t.Errorf("in-flight request: %d %q %v", r.code, r.body, r.err)
+	}
+	if err := <-s.done; err != nil {
+		t.Errorf("Serve after a clean shutdown: %v", err)
+	}
+	s.done <- nil // for the cleanup
+}
+
+func TestShutdownTimeoutIsAnError(t *testing.T) {
+	entered := make(chan struct{})
+	release := make(chan struct{})
+	defer close(release)
+	s := start(t, Options{ShutdownTimeout: 1}, func(s *Server) {
+		s.Handle("GET /stuck", http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			close(entered)
+			<-release
+		}))
+	})
+	go func() {
+		if resp, err := http.Get(s.url + "/stuck"); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	<-entered
+	s.stop()
+	err := <-s.done
+	if err == nil || !strings.Contains(err.Error(), "in-flight requests did not finish within 1ns") {
+		t.Errorf("Serve = %v, want a shutdown timeout error", err)
+	}
+	s.done <- nil
+}

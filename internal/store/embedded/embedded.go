@@ -1,0 +1,366 @@
+// Package embedded is trademon's default observation store: a single bbolt file,
+// <dir>/trademon.db, needing no server. Every Put is one fsynced transaction.
+//
+// The file holds four buckets: observations (JSON records keyed by observation key),
+// revisions (JSON records under increasing sequence numbers, so oldest first),
+// conflicts (JSON records keyed by the alternative's key and source) and meta (the
+// format version).
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/store"
+)
+
+// FileName is the name of the store file inside its directory.
+const FileName = "trademon.db"
+
+const formatVersion = "1"
+
+var (
+	bucketObservations = []byte("observations")
+	bucketRevisions    = []byte("revisions")
+	bucketConflicts    = []byte("conflicts")
+	bucketMeta         = []byte("meta")
+	metaVersion        = []byte("format_version")
+)
+
+// Options tune an embedded store.
+type Options struct {
+	// Logger receives the store's logs (slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock that dates revisions (time.Now).
+	Now func() time.Time
+}
+
+// Store is the embedded store. It is safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	dir  string
+	log  *slog.Logger
+	now  func() time.Time
+	once sync.Once
+
+	// lastRev is the time of the latest revision, kept so that revision times increase
+	// strictly; it is touched only inside write transactions, which bbolt serializes.
+	lastRev time.Time
+
+	writes *prometheus.CounterVec
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in dir. Only one process may hold the
+// file; Open fails after a few seconds if another does.
+func Open(dir string, opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("embedded store: create directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 3 * time.Second, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("embedded store: open %s: the file is held by another process: %w", path, err)
+		}
+		return nil, fmt.Errorf("embedded store: open %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketObservations, bucketRevisions, bucketConflicts, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		switch v := meta.Get(metaVersion); {
+		case v == nil:
+			return meta.Put(metaVersion, []byte(formatVersion))
+		case string(v) != formatVersion:
+			return fmt.Errorf("unsupported format version %q (this trademon reads %s)", v, formatVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("embedded store: open %s: %w", path, err)
+	}
+	s := &Store{
+		db:  db,
+		dir: dir,
+		log: opts.Logger.With("component", "store", "kind", "embedded", "path", path),
+		now: opts.Now,
+		writes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trademon_store_writes_total",
+			Help: "Observations written to the store, by result (ok: acknowledged; error: refused or failed).",
+		}, []string{"result"}),
+	}
+	s.writes.WithLabelValues("ok")
+	s.writes.WithLabelValues("error")
+	return s, nil
+}
+
+// Dir returns the directory the store lives in.
+func (s *Store) Dir() string { return s.dir }
+
+// Put implements store.Store.
+func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome, error) {
+	if err := store.Check(os); err != nil {
+		s.writes.WithLabelValues("error").Add(float64(len(os)))
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		s.writes.WithLabelValues("error").Add(float64(len(os)))
+		return nil, err
+	}
+	outcomes := make([]store.Outcome, len(os))
+	if len(os) == 0 {
+		return outcomes, nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		ob, rb := tx.Bucket(bucketObservations), tx.Bucket(bucketRevisions)
+		now := s.now()
+		for i := range os {
+			o := os[i]
+			k := keyBytes(o.Key())
+			var prev obs.Observation
+			if v := ob.Get(k); v != nil {
+				if err := json.Unmarshal(v, &prev); err != nil {
+					return fmt.Errorf("decode stored %s: %w", o.Key(), err)
+				}
+				if !o.Supersedes(prev) {
+					outcomes[i] = store.Unchanged
+					continue
+				}
+				at := now.UTC()
+				if !at.After(s.lastRev) {
+					at = s.lastRev.Add(time.Nanosecond)
+				}
+				s.lastRev = at
+				rev := obs.Revision{Observation: o, PreviousValue: prev.Value, PreviousSource: prev.Source, PreviousEstimate: prev.Estimate, At: at}
+				seq, err := rb.NextSequence()
+				if err != nil {
+					return err
+				}
+				if err := putJSON(rb, seqKey(seq), rev); err != nil {
+					return err
+				}
+				outcomes[i] = store.Updated
+			} else {
+				outcomes[i] = store.Created
+			}
+			if err := putJSON(ob, k, o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.writes.WithLabelValues("error").Add(float64(len(os)))
+		return nil, fmt.Errorf("embedded store: put: %w", err)
+	}
+	s.writes.WithLabelValues("ok").Add(float64(len(os)))
+	return outcomes, nil
+}
+
+// Query implements store.Store.
+func (s *Store) Query(ctx context.Context, f store.Filter) ([]obs.Observation, error) {
+	var out []obs.Observation
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return scan(tx.Bucket(bucketObservations), f, func(v []byte) error {
+			var o obs.Observation
+			if err := json.Unmarshal(v, &o); err != nil {
+				return err
+			}
+			if f.Match(o) {
+				utc(&o)
+				out = append(out, o)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: query: %w", err)
+	}
+	obs.Sort(out)
+	return out, nil
+}
+
+// Revisions implements store.Store.
+func (s *Store) Revisions(ctx context.Context, f store.Filter) ([]obs.Revision, error) {
+	var out []obs.Revision
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRevisions).ForEach(func(_, v []byte) error {
+			var r obs.Revision
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			if f.Match(r.Observation) {
+				utc(&r.Observation)
+				r.Key = r.Observation.Key()
+				r.At = r.At.UTC()
+				out = append(out, r)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: revisions: %w", err)
+	}
+	return out, nil
+}
+
+// PutConflicts implements store.Store.
+func (s *Store) PutConflicts(ctx context.Context, cs []obs.Conflict) error {
+	if err := store.CheckConflicts(cs); err != nil {
+		return err
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketConflicts)
+		for _, c := range cs {
+			if err := putJSON(b, conflictKey(c), c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("embedded store: put conflicts: %w", err)
+	}
+	return nil
+}
+
+// Conflicts implements store.Store.
+func (s *Store) Conflicts(ctx context.Context, f store.Filter) ([]obs.Conflict, error) {
+	var out []obs.Conflict
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return scan(tx.Bucket(bucketConflicts), f, func(v []byte) error {
+			var c obs.Conflict
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			if f.Match(c.Alternative) {
+				utc(&c.Alternative)
+				c.DetectedAt = c.DetectedAt.UTC()
+				out = append(out, c)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("embedded store: conflicts: %w", err)
+	}
+	return out, nil
+}
+
+// Ping implements store.Store: it fails once the store is closed.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.View(func(*bolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	return nil
+}
+
+// Close implements store.Store. Every acknowledged write is already on disk; closing a
+// closed store does nothing.
+func (s *Store) Close() error {
+	var err error
+	s.once.Do(func() {
+		if cerr := s.db.Close(); cerr != nil {
+			err = fmt.Errorf("embedded store: close: %w", cerr)
+		}
+	})
+	return err
+}
+
+// Describe implements prometheus.Collector.
+func (s *Store) Describe(ch chan<- *prometheus.Desc) { s.writes.Describe(ch) }
+
+// Collect implements prometheus.Collector.
+func (s *Store) Collect(ch chan<- prometheus.Metric) { s.writes.Collect(ch) }
+
+// scan calls fn with every value in b whose key may match f: when f names indicators,
+// only their key ranges are read.
+func scan(b *bolt.Bucket, f store.Filter, fn func(v []byte) error) error {
+	c := b.Cursor()
+	if len(f.Indicators) == 0 {
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if err := fn(v); err != nil {
+				return fmt.Errorf("decode %q: %w", k, err)
+			}
+		}
+		return nil
+	}
+	for _, ind := range f.Indicators {
+		prefix := append([]byte(ind), 0)
+		for k, v := c.Seek(prefix); k != nil && len(k) >= len(prefix) && string(k[:len(prefix)]) == string(prefix); k, v = c.Next() {
+			if err := fn(v); err != nil {
+				return fmt.Errorf("decode %q: %w", k, err)
+			}
+		}
+	}
+	return nil
+}
+
+func putJSON(b *bolt.Bucket, k []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(k, data)
+}
+
+// keyBytes encodes an observation key; NUL separates the parts so that a key's
+// indicator is a prefix that Query can seek to.
+func keyBytes(k obs.Key) []byte {
+	b := make([]byte, 0, len(k.Indicator)+len(k.Region)+32)
+	b = append(b, k.Indicator...)
+	b = append(b, 0)
+	b = append(b, k.Region...)
+	b = append(b, 0)
+	b = append(b, k.Basis...)
+	b = append(b, 0)
+	b = append(b, k.Period.String()...)
+	b = append(b, 0)
+	return append(b, k.SourceKind...)
+}
+
+func conflictKey(c obs.Conflict) []byte {
+	k := keyBytes(c.Alternative.Key())
+	k = append(k, 0)
+	return append(k, c.Alternative.Source...)
+}
+
+func seqKey(seq uint64) []byte {
+	return []byte{byte(seq >> 56), byte(seq >> 48), byte(seq >> 40), byte(seq >> 32), byte(seq >> 24), byte(seq >> 16), byte(seq >> 8), byte(seq)}
+}
+
+// utc returns the times of o in UTC, as every store does.
+func utc(o *obs.Observation) {
+	if !o.PublishedAt.IsZero() {
+		o.PublishedAt = o.PublishedAt.UTC()
+	}
+	if !o.RetrievedAt.IsZero() {
+		o.RetrievedAt = o.RetrievedAt.UTC()
+	}
+}
