@@ -92,7 +92,9 @@ if [ "$status" -eq 0 ]; then
 	args=("$@")
 	if ((${#args[@]} == 0)); then args=(./...); fi
 	log "go test -race ${args[*]}"
-	go test -race -timeout 30m "${args[@]}" || status=$?
+	# -artifacts keeps what tests save (the overview page's screenshot) under out/.
+	mkdir -p "$ROOT/out"
+	go test -race -timeout 30m -artifacts -outputdir "$ROOT/out" "${args[@]}" || status=$?
 fi
 if [ "$status" -ne 0 ]; then
 	log "FAILED (status $status)"

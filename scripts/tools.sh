@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/tools.sh — install what trademon's tests need on a machine that has only Go
-# and Debian: the Debian packages prometheus (promtool, prometheus) and chromium when
+# and Debian: the Debian packages prometheus (promtool, prometheus), chromium and a CJK font when
 # missing, and influxd 1.8.3 built from source into the git-ignored .tools/bin (reused
 # when present). Safe to run again; it does nothing when everything is there.
 set -euo pipefail
@@ -14,6 +14,8 @@ log() { echo "tools: $*" >&2; }
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# A CJK font, so that the overview page's screenshot shows Chinese, not empty boxes.
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
 if ((${#need[@]})); then
 	sudo=""
 	if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/trademon/trademon/internal/evaluation"
 	"github.com/trademon/trademon/internal/importer"
 	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/overview"
 	"github.com/trademon/trademon/internal/server"
 	"github.com/trademon/trademon/internal/settings"
 	"github.com/trademon/trademon/internal/store"
@@ -63,12 +66,31 @@ func (a *app) serve(ctx context.Context) (err error) {
 		log.Info("store closed")
 	}()
 
+	ts, _, err := readTargetsFile(cfg.Targets)
+	if err != nil {
+		return err
+	}
+	tasks, _, err := readTasksFile(cfg.Tasks)
+	if err != nil {
+		return err
+	}
+	// The evaluation service keeps the verdicts fresh; every write through st asks it
+	// to refresh, so metrics and pages show a new figure at once.
+	eval := evaluation.New(evaluation.Options{Store: st, Targets: ts, Tasks: tasks, Logger: log.With("component", "evaluation")})
+	reg.MustRegister(eval.Collector())
+	st = evaluation.NotifyingStore{Store: st, Svc: eval}
+
 	historyRows := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "trademon_history_rows_total",
-		Help: "Rows of the reference history loaded at the first start, by result (created, queued, rejected, failed).",
+		Help: "Rows of the reference history loaded at start, by result (created, updated, unchanged, queued, rejected, failed).",
 	}, []string{"result"})
 	reg.MustRegister(historyRows)
 	if err := seedHistory(ctx, st, cfg, log, historyRows); err != nil {
+		return err
+	}
+
+	runner, err := collectorRunner(cfg, st, reg, log, "")
+	if err != nil {
 		return err
 	}
 
@@ -76,12 +98,9 @@ func (a *app) serve(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-
-	// ---- Background work, started here and stopped before the store closes: ----
-	// The collector runner (collectors.Runner: Start(ctx) / Stop(ctx)) and the
-	// evaluation refresher (evaluation.Service: Run(ctx, cfg.RefreshInterval)) are
-	// started here, and their pages mounted on srv (srv.Handle("/", …),
-	// srv.Handle("GET /collectors", …)) before srv.Serve. Their owners wire them in.
+	srv.Handle("GET /{$}", overview.Handler{Source: eval, Logger: log})
+	srv.Handle("GET /collectors", runner.StatusHandler())
+	srv.Handle("GET /api/v1/targets", targetsAPI(eval))
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -90,6 +109,31 @@ func (a *app) serve(ctx context.Context) (err error) {
 	if a.hooks.listening != nil {
 		a.hooks.listening(ln.Addr())
 	}
+
+	// Background work: the evaluation refresher and the collector runner run until ctx
+	// ends, and are stopped before the store closes (deferred above).
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	evalDone := make(chan struct{})
+	go func() {
+		defer close(evalDone)
+		eval.Run(bg, cfg.RefreshInterval)
+	}()
+	if err := runner.Start(bg); err != nil {
+		stopBG()
+		<-evalDone
+		_ = ln.Close()
+		return err
+	}
+	defer func() {
+		stopBG()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if serr := runner.Stop(sctx); serr != nil {
+			log.Error("stop collectors", "err", serr)
+		}
+		<-evalDone
+	}()
+
 	if err := srv.Serve(ctx, ln); err != nil {
 		return err
 	}
@@ -97,11 +141,15 @@ func (a *app) serve(ctx context.Context) (err error) {
 	return nil
 }
 
-// seedHistory loads the reference history into an empty store: the built-in
+// seedHistory loads the reference history into the store: the built-in
 // config/history/shenzhen.csv, the file cfg.History names, or nothing for "none".
-// A store that already holds observations is left alone, and so is one that cannot
-// be read now (it is tried again at the next start). Rows the history rejects are
-// logged and counted; a history file that cannot be read at all is an error.
+// It runs at every start: the rows are idempotent upserts of source kind reference,
+// so an empty store shows real numbers at once, rows already stored stay unchanged,
+// and a newer trademon's corrected history replaces the old one. Figures from
+// collectors and staff take precedence over reference rows, so nothing they entered
+// is overridden. A store that cannot be read now is left alone (tried again at the
+// next start). Rows the history rejects are logged and counted; a history file that
+// cannot be read at all is an error.
 func seedHistory(ctx context.Context, st store.Store, cfg *settings.Config, log *slog.Logger, results *prometheus.CounterVec) error {
 	name, data, ok, err := historySource(cfg.History)
 	if err != nil {
@@ -111,13 +159,8 @@ func seedHistory(ctx context.Context, st store.Store, cfg *settings.Config, log 
 		log.Info("reference history disabled (history: none)")
 		return nil
 	}
-	have, err := st.Query(ctx, store.Filter{})
-	if err != nil {
-		log.Warn("cannot tell whether the store is empty; reference history not loaded this time", "err", err)
-		return nil
-	}
-	if len(have) > 0 {
-		log.Debug("store holds observations; reference history not loaded", "observations", len(have))
+	if err := st.Ping(ctx); err != nil {
+		log.Warn("store unreachable; reference history not loaded this time", "err", err)
 		return nil
 	}
 	res, err := importer.Import(ctx, st, name, data, importer.Options{
@@ -134,7 +177,25 @@ func seedHistory(ctx context.Context, st store.Store, cfg *settings.Config, log 
 	if err != nil && !errors.Is(err, importer.ErrRejected) {
 		return fmt.Errorf("load reference history %s: %w", name, err)
 	}
-	log.Info("reference history loaded into the empty store", "file", name,
-		"created", res.Created, "queued", res.Queued, "rejected", res.Rejected)
+	log.Info("reference history loaded", "file", name, "created", res.Created,
+		"updated", res.Updated, "unchanged", res.Unchanged, "queued", res.Queued, "rejected", res.Rejected)
 	return nil
+}
+
+// targetsAPI serves GET /api/v1/targets: the latest verdicts as the JSON array
+// `trademon targets --format json` prints (base units), or 503 before the first
+// evaluation.
+func targetsAPI(eval *evaluation.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		snap, ok := eval.Snapshot()
+		if !ok {
+			msg := "targets not evaluated yet"
+			if err := eval.LastError(); err != nil {
+				msg += ": " + err.Error()
+			}
+			server.Error(w, http.StatusServiceUnavailable, msg)
+			return
+		}
+		server.JSON(w, http.StatusOK, snap.Verdicts)
+	})
 }

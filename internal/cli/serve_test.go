@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/trademon/trademon/config"
 	"github.com/trademon/trademon/internal/importer"
@@ -27,6 +28,9 @@ import (
 	"github.com/trademon/trademon/internal/store/embedded"
 	"github.com/trademon/trademon/internal/testutil/influxtest"
 )
+
+// offline turns every collector off: tests reach no network beyond loopback.
+const offline = "collectors:\n  trade: {enabled: false}\n  retail: {enabled: false}\n  port: {enabled: false}\n  standards: {enabled: false}\n"
 
 // closeRecorder is the real store with a note of whether Close was called.
 type closeRecorder struct {
@@ -126,7 +130,7 @@ func historyRows(t *testing.T) int {
 
 func TestServeInProcessEmbedded(t *testing.T) {
 	dir := t.TempDir()
-	cfgPath := write(t, dir, "trademon.yaml", fmt.Sprintf("listen: 127.0.0.1:0\nstore:\n  path: %s\n", filepath.Join(dir, "data")))
+	cfgPath := write(t, dir, "trademon.yaml", fmt.Sprintf(offline+"listen: 127.0.0.1:0\nstore:\n  path: %s\n", filepath.Join(dir, "data")))
 	s := startServe(t, cfgPath)
 	want := historyRows(t)
 
@@ -145,6 +149,25 @@ func TestServeInProcessEmbedded(t *testing.T) {
 		if !strings.Contains(metrics, line) {
 			t.Errorf("/metrics lacks %q", line)
 		}
+	}
+
+	// The overview page, the targets API and the collectors' status page are mounted,
+	// and the first evaluation (run in the background) reaches the metrics.
+	waitUntil(t, "the first evaluation", func() bool { code, _ := getBody(t, s.url+"/api/v1/targets"); return code == 200 })
+	_, body := getBody(t, s.url+"/api/v1/targets")
+	var verdicts []struct{ Target, Status string }
+	if err := json.Unmarshal([]byte(body), &verdicts); err != nil || len(verdicts) != 9 {
+		t.Errorf("/api/v1/targets: %d verdicts (%v), want the plan's 9:\n%s", len(verdicts), err, body)
+	}
+	if code, page := getBody(t, s.url+"/"); code != 200 || !strings.Contains(page, "港口集装箱吞吐量") || !strings.Contains(page, `id="target-port_container_throughput"`) {
+		t.Errorf("GET / = %d, the overview page lacks the port target", code)
+	}
+	if code, page := getBody(t, s.url+"/collectors"); code != 200 || !strings.Contains(page, "采集器状态") {
+		t.Errorf("GET /collectors = %d:\n%s", code, page)
+	}
+	_, metrics = getBody(t, s.url+"/metrics")
+	if !strings.Contains(metrics, `trademon_target_status{status="achieved",target="port_container_throughput"} 1`) {
+		t.Errorf("/metrics lacks the port target's verdict (achieved on the bundled 2024 figure):\n%s", grepLines(metrics, "trademon_target_status"))
 	}
 
 	s.stop() // SIGINT/SIGTERM in production
@@ -172,12 +195,12 @@ func TestServeInProcessEmbedded(t *testing.T) {
 	}
 }
 
-func TestServeSeedsOnlyAnEmptyStore(t *testing.T) {
+func TestServeSeedsHistoryIdempotently(t *testing.T) {
 	dir := t.TempDir()
 	history := write(t, dir, "history.csv", "indicator,period,basis,value,unit,source_url,note\n"+
 		"retail_sales,2023,year,9665.9,亿元,https://tjj.sz.gov.cn/a.html,\n"+
 		"retail_sales,2024,year,\"12,5OO\",亿元,https://tjj.sz.gov.cn/b.html,bad row: logged and skipped\n")
-	cfgPath := write(t, dir, "trademon.yaml", fmt.Sprintf("listen: 127.0.0.1:0\nhistory: %s\nstore:\n  path: %s\n", history, filepath.Join(dir, "data")))
+	cfgPath := write(t, dir, "trademon.yaml", fmt.Sprintf(offline+"listen: 127.0.0.1:0\nhistory: %s\nstore:\n  path: %s\n", history, filepath.Join(dir, "data")))
 
 	s := startServe(t, cfgPath)
 	_, metrics := getBody(t, s.url+"/metrics")
@@ -194,11 +217,12 @@ func TestServeSeedsOnlyAnEmptyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// A second start finds the store not empty and loads nothing.
+	// A second start loads the same rows again: they are unchanged, nothing is written.
 	s = startServe(t, cfgPath)
 	_, metrics = getBody(t, s.url+"/metrics")
-	if strings.Contains(metrics, `trademon_history_rows_total{result="created"}`) {
-		t.Error("second start loaded the history again")
+	if strings.Contains(metrics, `trademon_history_rows_total{result="created"}`) ||
+		!strings.Contains(metrics, `trademon_history_rows_total{result="unchanged"} 1`) {
+		t.Errorf("second start: want the history row unchanged, /metrics has:\n%s", grepLines(metrics, "trademon_history_rows_total"))
 	}
 	s.stop()
 	if err := <-s.done; err != nil {
@@ -207,7 +231,7 @@ func TestServeSeedsOnlyAnEmptyStore(t *testing.T) {
 
 	// history: none loads nothing into an empty store.
 	dir2 := t.TempDir()
-	cfg2 := write(t, dir2, "trademon.yaml", fmt.Sprintf("listen: 127.0.0.1:0\nhistory: none\nstore:\n  path: %s\n", filepath.Join(dir2, "data")))
+	cfg2 := write(t, dir2, "trademon.yaml", fmt.Sprintf(offline+"listen: 127.0.0.1:0\nhistory: none\nstore:\n  path: %s\n", filepath.Join(dir2, "data")))
 	s = startServe(t, cfg2)
 	s.stop()
 	if err := <-s.done; err != nil {
@@ -231,21 +255,21 @@ func TestServeErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	busy := write(t, dir, "busy.yaml", fmt.Sprintf("listen: %s\nstore:\n  path: %s\n", ln.Addr(), filepath.Join(dir, "d1")))
+	busy := write(t, dir, "busy.yaml", fmt.Sprintf(offline+"listen: %s\nstore:\n  path: %s\n", ln.Addr(), filepath.Join(dir, "d1")))
 	code, _, errOut := run(t, "--config", busy, "serve")
 	if code != 1 || !strings.Contains(errOut, "trademon: listen on "+ln.Addr().String()+" (config key listen): ") {
 		t.Errorf("busy port: exit %d, stderr:\n%s", code, errOut)
 	}
 	// The history file is missing.
-	missing := write(t, dir, "missing.yaml", fmt.Sprintf("listen: 127.0.0.1:0\nhistory: %s\nstore:\n  path: %s\n", filepath.Join(dir, "nope.csv"), filepath.Join(dir, "d2")))
+	missing := write(t, dir, "missing.yaml", fmt.Sprintf(offline+"listen: 127.0.0.1:0\nhistory: %s\nstore:\n  path: %s\n", filepath.Join(dir, "nope.csv"), filepath.Join(dir, "d2")))
 	code, _, errOut = run(t, "--config", missing, "serve")
 	if want := "trademon: config key history: " + filepath.Join(dir, "nope.csv") + ": cannot read history: no such file or directory\n"; code != 1 || !strings.HasSuffix(errOut, want) {
 		t.Errorf("missing history: exit %d, stderr:\n%s\nwant suffix %q", code, errOut, want)
 	}
 	// An invalid config never opens the store.
-	bad := write(t, dir, "bad.yaml", "listen: nowhere\n")
+	bad := write(t, dir, "bad.yaml", offline+"listen: nowhere\n")
 	code, _, errOut = run(t, "--config", bad, "serve")
-	if code != 1 || !strings.Contains(errOut, bad+":1: listen: invalid address") {
+	if code != 1 || !strings.Contains(errOut, bad+":6: listen: invalid address") {
 		t.Errorf("bad config: exit %d, stderr:\n%s", code, errOut)
 	}
 }
@@ -254,7 +278,7 @@ func TestServeInfluxDBFlushesOnShutdown(t *testing.T) {
 	srv := influxtest.Start(t)
 	bucket := srv.CreateDatabase(t)
 	dir := t.TempDir()
-	cfgPath := write(t, dir, "trademon.yaml", fmt.Sprintf(`listen: 127.0.0.1:0
+	cfgPath := write(t, dir, "trademon.yaml", fmt.Sprintf(offline+`listen: 127.0.0.1:0
 store:
   kind: influxdb
   path: %s
@@ -297,7 +321,7 @@ func TestServeBinary(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	cfgPath := write(t, dir, "trademon.yaml", fmt.Sprintf("listen: 127.0.0.1:0\nstore:\n  path: %s\n", filepath.Join(dir, "data")))
+	cfgPath := write(t, dir, "trademon.yaml", fmt.Sprintf(offline+"listen: 127.0.0.1:0\nstore:\n  path: %s\n", filepath.Join(dir, "data")))
 	figures := write(t, dir, "figures.csv", "indicator,period,basis,value,unit,source_url,note\n"+
 		"retail_sales,2024,year,10500,亿元,https://tjj.sz.gov.cn/a.html,\n"+
 		"services_trade,2024,year,1500,亿美元,https://commerce.sz.gov.cn/b.html,\n")
@@ -382,8 +406,33 @@ func TestServeBinary(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	all, _ := st.Query(context.Background(), store.Filter{})
-	if len(all) != 2 {
-		t.Errorf("store holds %d observations, want the 2 imported (no history over a non-empty store)", len(all))
+	manual, _ := st.Query(context.Background(), store.Filter{SourceKinds: []obs.SourceKind{obs.KindManual}})
+	reference, _ := st.Query(context.Background(), store.Filter{SourceKinds: []obs.SourceKind{obs.KindReference}})
+	if len(manual) != 2 || len(reference) != historyRows(t) {
+		t.Errorf("store holds %d manual and %d reference observations, want the 2 imported and the %d history rows",
+			len(manual), len(reference), historyRows(t))
+	}
+}
+
+// grepLines returns the lines of text that contain substr.
+func grepLines(text, substr string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// waitUntil polls cond until it holds, failing the test after a generous deadline.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

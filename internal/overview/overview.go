@@ -154,4 +154,3 @@ func percent(r float64, signed bool) string {
 	}
 	return s
 }
-

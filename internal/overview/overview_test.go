@@ -80,9 +80,9 @@ func TestPageHTML(t *testing.T) {
 		`id="target-goods_trade" data-status="achieved"`,
 		`id="target-services_trade" data-status="no_data"`,
 		"货物贸易进出口总额", "Goods trade (imports &#43; exports)",
-		"6337.05亿美元",  // 4.55万亿元 at 7.18 元/美元
-		"5000亿美元",     // the goal
-		"2700万标箱",     // port ytd 2025-10
+		"6337.05亿美元", // 4.55万亿元 at 7.18 元/美元
+		"5000亿美元",    // the goal
+		"2700万标箱",    // port ytd 2025-10
 		`href="https://example.org/port_container_throughput/2025-10"`,
 		`<svg class="chart"`,
 	} {
