@@ -480,3 +480,33 @@ func FuzzMentions(f *testing.F) {
 		}
 	})
 }
+
+// TestStockPeriodNotAfterPublication: a year in force that ends after the article was
+// published ("2024年世界标准日" in an October title) dates a level by publication.
+func TestStockPeriodNotAfterPublication(t *testing.T) {
+	for _, tc := range []struct {
+		title, text string
+		published   time.Time
+		want        string
+	}{
+		{"深圳举办2024年世界标准日活动", "据介绍,深圳累计研制国际标准1850项。", time.Date(2024, 10, 14, 9, 0, 0, 0, obs.Shanghai), "2024-10"},
+		{"2024年深圳标准化工作总结", "截至2024年底,全市累计研制国际标准1900项。", time.Date(2025, 1, 20, 9, 0, 0, 0, obs.Shanghai), "2024-12"},
+		{"深圳标准化新闻", "截至2025年9月底,全市累计研制国际标准2000项。", time.Date(2025, 10, 14, 9, 0, 0, 0, obs.Shanghai), "2025-09"},
+	} {
+		d := NewDoc(tc.title, tc.text, tc.published)
+		var got []string
+		for m := range d.Mentions() {
+			if m.Unit != "count" {
+				continue
+			}
+			p, err := m.StockPeriod()
+			if err != nil {
+				t.Fatalf("%q: %v", tc.text, err)
+			}
+			got = append(got, p.String())
+		}
+		if len(got) != 1 || got[0] != tc.want {
+			t.Errorf("%q / %q published %s: stock periods %q, want [%s]", tc.title, tc.text, tc.published.Format(time.DateOnly), got, tc.want)
+		}
+	}
+}

@@ -113,7 +113,20 @@ func (m *Mention) FlowPeriod() (obs.Basis, obs.Period, error) {
 // StockPeriod returns the month at whose end a level (a cumulative count) stands:
 // the end month of the period in force ("截至2025年9月底" → 2025-09, "2024年" →
 // 2024-12), or the publication month when the text says 目前 or names no period.
+// A level cannot stand at a month after the article was published, so a period in
+// force that ends later (the "2024年" of "2024年世界标准日" in an October title) gives
+// way to the publication month.
 func (m *Mention) StockPeriod() (obs.Period, error) {
+	p, err := m.stockPeriod()
+	if err == nil && !m.Published.IsZero() {
+		if pub := obs.PeriodOf(m.Published); p.Compare(pub) > 0 {
+			return pub, nil
+		}
+	}
+	return p, err
+}
+
+func (m *Mention) stockPeriod() (obs.Period, error) {
 	if !m.HasPeriod || m.Period.Kind == PeriodNow || (m.Period.Month == 0) {
 		if m.Published.IsZero() {
 			return obs.Period{}, fmt.Errorf("level as of publication, but no publication date: %w", ErrNoYear)
