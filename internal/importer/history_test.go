@@ -1,0 +1,74 @@
+package importer_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trademon/trademon/config"
+	"github.com/trademon/trademon/internal/importer"
+	"github.com/trademon/trademon/internal/obs"
+)
+
+// TestBundledHistory reads config/history/shenzhen.csv with the importer, the way serve
+// loads it, and holds every row to the rules of the bundled history: each row imports
+// cleanly (known indicator, valid period and basis, a unit that converts to the
+// indicator's base unit, a plausible value, no duplicate key), keeps its source URL or
+// says in its note why it has none, and has a note.
+func TestBundledHistory(t *testing.T) {
+	const name = "config/history/shenzhen.csv"
+	rows, rejects, err := importer.Prepare(name, config.HistoryCSV, importer.Options{
+		Kind: obs.KindReference,
+		Now:  time.Date(2026, 11, 26, 12, 0, 0, 0, obs.Shanghai),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rejects {
+		t.Errorf("%s:%d: rejected: %s", name, r.Line, r.Reason)
+	}
+	if len(rows) != 48 {
+		t.Errorf("%d rows, want 48", len(rows))
+	}
+	got := map[string]obs.Observation{}
+	for _, r := range rows {
+		o := r.Observation
+		switch {
+		case o.URL == "":
+			if !strings.Contains(o.Note, "No URL") {
+				t.Errorf("%s:%d: no source_url and no note saying why the figure is kept (want \"No URL\" in the note)", name, r.Line)
+			}
+		default:
+			if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				t.Errorf("%s:%d: source_url %q is not an absolute http(s) URL", name, r.Line, o.URL)
+			}
+		}
+		if o.Note == "" {
+			t.Errorf("%s:%d: empty note", name, r.Line)
+		}
+		got[o.Indicator+"/"+o.Period.String()+"/"+string(o.Basis)] = o
+	}
+	// Spot checks of the conversions from display units, and of the one estimate.
+	for key, want := range map[string]float64{
+		"goods_trade_cny/2025/year":                  4.55e12,
+		"goods_trade_cny/2025-03/ytd":                9.901e11,
+		"retail_sales/2022/year":                     9.7083e11,
+		"retail_sales/2024/year":                     1.06e12,
+		"port_container_throughput/2022/year":        3.00356e7,
+		"port_container_throughput/2024/year":        3.338e7,
+		"digital_economy_share/2020/year":            0.305,
+		"international_standards/2021-10/stock":      2363,
+		"airport_international_routes/2019-12/stock": 50,
+		"services_trade/2023/year":                   1.3007e11,
+	} {
+		if o, ok := got[key]; !ok || o.Value != want {
+			t.Errorf("%s = %g (present %v), want %g", key, o.Value, ok, want)
+		}
+	}
+	for key, o := range got {
+		if want := key == "retail_sales/2024/year"; o.Estimate != want {
+			t.Errorf("%s: estimate %v, want %v", key, o.Estimate, want)
+		}
+	}
+}
