@@ -29,16 +29,24 @@ type StatusLabel struct {
 	ZH, EN, Colour string
 }
 
-// Labels maps every status to its label; the colours follow the usual traffic-light
-// convention, with grey for no data.
-var Labels = map[targets.Status]StatusLabel{
-	targets.Achieved: {"已达成", "Achieved", "#1a7f37"},
-	targets.OnTrack:  {"正常推进", "On track", "#2da44e"},
-	targets.AtRisk:   {"存在风险", "At risk", "#bf8700"},
-	targets.Behind:   {"进度落后", "Behind", "#cf222e"},
-	targets.Missed:   {"未达成", "Missed", "#82071e"},
-	targets.NoData:   {"暂无数据", "No data", "#6e7781"},
-}
+// Labels maps every status to its label: the Chinese name is the status's own
+// (targets.Status.ZH); the colours follow the usual traffic-light convention, with
+// grey for no data.
+var Labels = func() map[targets.Status]StatusLabel {
+	en := map[targets.Status][2]string{
+		targets.Achieved: {"Achieved", "#1a7f37"},
+		targets.OnTrack:  {"On track", "#2da44e"},
+		targets.AtRisk:   {"At risk", "#bf8700"},
+		targets.Behind:   {"Behind", "#cf222e"},
+		targets.Missed:   {"Missed", "#82071e"},
+		targets.NoData:   {"No data", "#6e7781"},
+	}
+	m := make(map[targets.Status]StatusLabel, len(en))
+	for _, st := range targets.Statuses {
+		m[st] = StatusLabel{ZH: st.ZH(), EN: en[st][0], Colour: en[st][1]}
+	}
+	return m
+}()
 
 // Source supplies the evaluation to show.
 type Source interface {
