@@ -23,8 +23,9 @@ import (
 )
 
 // The failure cases run the retail collector against the fixture copy of
-// tjj.sz.gov.cn in ../retail/testdata/site, with one page broken at a time.
-const siteDir = "retail/testdata/site"
+// tjj.sz.gov.cn, the fixture site shared by the retail and trade tests, with one page
+// broken at a time.
+var siteDir = sitetest.Shared("tjj")
 
 const (
 	listPath = "/zwgk/zfxxgkml/tjsj/tjfx/index.html"

@@ -42,7 +42,7 @@ const listPath = "/zwgk/zfxxgkml/tjsj/tjfx/index.html"
 
 func setup(t *testing.T, opts sitetest.Options) (*sitetest.Site, *sitetest.Env) {
 	t.Helper()
-	site := sitetest.New(t, "testdata/site", opts)
+	site := sitetest.New(t, sitetest.Shared("tjj"), opts)
 	cfg := sitetest.Config(t, siteYAML, site.URL)
 	return site, sitetest.Setup(t, cfg, map[string]collectors.Factory{retail.Name: retail.New}, nil)
 }

@@ -53,7 +53,7 @@ func setup(t *testing.T) (sites, *sitetest.Env) {
 	t.Helper()
 	s := sites{
 		customs: sitetest.New(t, "testdata/site/customs", sitetest.Options{HeaderCharset: "utf-8", Validators: true}),
-		tjj:     sitetest.New(t, "testdata/site/tjj", sitetest.Options{GBK: true, Validators: true}),
+		tjj:     sitetest.New(t, sitetest.Shared("tjj"), sitetest.Options{GBK: true, Validators: true}),
 	}
 	cfg := sitetest.Config(t, strings.ReplaceAll(siteYAML, "{{TJJ}}", s.tjj.URL), s.customs.URL)
 	return s, sitetest.Setup(t, cfg, map[string]collectors.Factory{trade.Name: trade.New}, nil)

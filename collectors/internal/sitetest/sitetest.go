@@ -21,6 +21,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -86,6 +87,14 @@ func New(t testing.TB, dir string, opts Options) *Site {
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// Shared returns the directory of a fixture site that several collectors read: "tjj"
+// is the statistics bureau's site (tjj.sz.gov.cn), where both the retail and the trade
+// collectors find their figures.
+func Shared(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "testdata", name)
 }
 
 // Hook replaces the answer for one path (e.g. to fail with 500, or stall).
