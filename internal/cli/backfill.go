@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -62,30 +61,8 @@ a terminal. The exit code is 1 when any collector failed, 2 for bad flags.`,
 	return cmd
 }
 
-func (a *app) backfill(ctx context.Context, from obs.Period, name string, maxPages int) (err error) {
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	reg := prometheus.NewRegistry()
-	st, err := openStore(ctx, cfg, a.logger, reg)
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
-	defer func() {
-		if cerr := st.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("close store: %w", cerr))
-		}
-	}()
-	runner, err := collectorRunner(cfg, st, reg, a.logger, name)
-	if err != nil {
-		return err
-	}
-	if len(runner.Names()) == 0 {
-		return errors.New("no collector is enabled (enable one under collectors, or name one with --collector)")
-	}
-	var failed []string
-	for _, n := range runner.Names() {
+func (a *app) backfill(ctx context.Context, from obs.Period, name string, maxPages int) error {
+	return a.eachCollector(ctx, name, func(runner *collectors.Runner, n string) error {
 		bar := a.progressBar("backfill " + n)
 		opts := collectors.RunOptions{Backfill: true, From: from, MaxPages: maxPages, Trigger: collectors.TriggerBackfill}
 		if bar != nil {
@@ -107,17 +84,8 @@ func (a *app) backfill(ctx context.Context, from obs.Period, name string, maxPag
 				}
 			}
 		}
-		if err != nil {
-			failed = append(failed, fmt.Sprintf("%s: %v", n, err))
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	if len(failed) > 0 {
-		return &exitError{code: 1, err: fmt.Errorf("%d of %d collectors failed:\n%s", len(failed), len(runner.Names()), strings.Join(failed, "\n"))}
-	}
-	return nil
+		return err
+	})
 }
 
 // progressBar returns a spinner counting articles on stderr, or nil when stderr is not

@@ -96,7 +96,22 @@ changed so that nothing was found, the run timed out), 2 for bad flags.`,
 	return cmd
 }
 
-func (a *app) collect(ctx context.Context, name, format string, dryRun bool) (err error) {
+func (a *app) collect(ctx context.Context, name, format string, dryRun bool) error {
+	return a.eachCollector(ctx, name, func(runner *collectors.Runner, n string) error {
+		run, err := runner.RunOnce(ctx, n, collectors.RunOptions{DryRun: dryRun, Trigger: collectors.TriggerManual})
+		if run != nil {
+			if perr := printRun(a.stdout, run, format); perr != nil {
+				return perr
+			}
+		}
+		return err
+	})
+}
+
+// eachCollector opens the store and a runner for the collector named (or, when name is
+// empty, every enabled one) and calls do for each in turn. It stops early when ctx
+// ends, and returns exit code 1 naming the collectors for which do failed.
+func (a *app) eachCollector(ctx context.Context, name string, do func(runner *collectors.Runner, n string) error) (err error) {
 	cfg, err := a.loadConfig()
 	if err != nil {
 		return err
@@ -123,13 +138,7 @@ func (a *app) collect(ctx context.Context, name, format string, dryRun bool) (er
 	}
 	var failed []string
 	for _, n := range runner.Names() {
-		run, err := runner.RunOnce(ctx, n, collectors.RunOptions{DryRun: dryRun, Trigger: collectors.TriggerManual})
-		if run != nil {
-			if perr := printRun(a.stdout, run, format); perr != nil {
-				return perr
-			}
-		}
-		if err != nil {
+		if err := do(runner, n); err != nil {
 			failed = append(failed, fmt.Sprintf("%s: %v", n, err))
 		}
 		if ctx.Err() != nil {

@@ -17,10 +17,10 @@ import (
 	"github.com/trademon/trademon/internal/store/embedded"
 )
 
-// retailSite serves the retail collector's fixture copy of tjj.sz.gov.cn (UTF-8).
+// retailSite serves the collectors' fixture copy of tjj.sz.gov.cn (UTF-8).
 func retailSite(t *testing.T) *httptest.Server {
 	t.Helper()
-	dir := filepath.Join("..", "..", "collectors", "retail", "testdata", "site")
+	dir := filepath.Join("..", "..", "collectors", "internal", "sitetest", "testdata", "tjj")
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(path.Clean(r.URL.Path))))
