@@ -26,7 +26,7 @@ var TargetsYAML []byte
 var TasksYAML []byte
 
 // HistoryCSV is history/shenzhen.csv: official figures from public reports, in the
-// import format, loaded into an empty store so that a first start shows real numbers.
+// import format, loaded at every start (idempotently) so that a first start shows real numbers.
 //
 //go:embed history/shenzhen.csv
 var HistoryCSV []byte

@@ -24,7 +24,7 @@ type Config struct {
 	Targets string `yaml:"targets"`
 	Tasks   string `yaml:"tasks"`
 	Users   string `yaml:"users"`
-	// History is the reference history imported into an empty store at first start:
+	// History is the reference history imported (idempotently) at every start:
 	// empty for the built-in config/history/shenzhen.csv, "none" to import nothing,
 	// or a path to a CSV in the import format.
 	History string `yaml:"history"`
