@@ -99,6 +99,17 @@ func (c *Collect) Add(o obs.Observation) {
 	c.Obs = append(c.Obs, o)
 }
 
+// AddFlow adds m as a figure of the flow indicator, dated by the period in force; a
+// period trademon does not store (see Mention.FlowPeriod) fails the article instead.
+func (c *Collect) AddFlow(prov Provenance, m *Mention, indicator string) {
+	b, p, err := m.FlowPeriod()
+	if err != nil {
+		c.Fail(FlowError(m, err))
+		return
+	}
+	c.Add(Observation(prov, m, indicator, b, p))
+}
+
 // Fail records an error; nil is ignored.
 func (c *Collect) Fail(err error) {
 	if err != nil {

@@ -60,12 +60,7 @@ func Extract(a collectors.Article) ([]obs.Observation, error) {
 			c.Fail(err)
 			continue
 		}
-		b, p, err := m.FlowPeriod()
-		if err != nil {
-			c.Fail(extract.FlowError(&m, err))
-			continue
-		}
-		c.Add(extract.Observation(prov, &m, Indicator, b, p))
+		c.AddFlow(prov, &m, Indicator)
 	}
 	return c.Result("retail", a.URL)
 }

@@ -102,12 +102,7 @@ func Extract(a collectors.Article) ([]obs.Observation, error) {
 			}
 			indicator = TotalUSD
 		}
-		b, p, err := m.FlowPeriod()
-		if err != nil {
-			c.Fail(extract.FlowError(&m, err))
-			continue
-		}
-		c.Add(extract.Observation(prov, &m, indicator, b, p))
+		c.AddFlow(prov, &m, indicator)
 		if indicator == Total {
 			lastTotal = &m
 		}
