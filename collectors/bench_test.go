@@ -3,6 +3,7 @@ package collectors_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -39,7 +40,7 @@ func benchSite(b *testing.B) *httptest.Server {
 	filler := strings.Repeat("<p>工业生产平稳运行。规模以上工业增加值同比增长5.1%，其中先进制造业增加值增长6.2%，高技术制造业增加值增长5.8%。固定资产投资结构持续优化。</p>\n", 18)
 	article := func(i int) string {
 		p := period(i)
-		yearly := 10000 * pow(0.97, 2025-p.Year())
+		yearly := 10000 * math.Pow(0.97, float64(2025-p.Year()))
 		ytd := yearly * float64(p.Month()) / 12
 		title := fmt.Sprintf("%d年1-%d月深圳经济运行情况", p.Year(), p.Month())
 		return `<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="PubDate" content="` + publish(p) + ` 16:30"><title>` + title + `</title></head><body>
@@ -86,14 +87,6 @@ func benchSite(b *testing.B) *httptest.Server {
 	}))
 	b.Cleanup(srv.Close)
 	return srv
-}
-
-func pow(x float64, n int) float64 {
-	r := 1.0
-	for range n {
-		r *= x
-	}
-	return r
 }
 
 // publish is the release date of a period's figures: the 27th of the next month.

@@ -132,9 +132,6 @@ type SourceReport struct {
 	Failures []*StageError `json:"-"`
 }
 
-// Failed reports whether the source failed in this run.
-func (s SourceReport) Failed() bool { return len(s.Failures) > 0 }
-
 // Report says what every source of a collector did in one run.
 type Report struct {
 	Sources []SourceReport
@@ -289,7 +286,7 @@ func (c *sourced) collectSource(ctx context.Context, src *settings.Source, plan 
 	case emitErr != nil:
 		return sr, emitErr
 	case ctx.Err() != nil:
-		fail(StageTimeout, ctx.Err())
+		// The Runner, whose timeout it is, records it.
 		return sr, ctx.Err()
 	case err != nil:
 		return sr, err

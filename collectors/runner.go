@@ -290,10 +290,8 @@ func (r *Runner) execute(ctx context.Context, c Collector, run *Run, opts RunOpt
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
-		if !slices.Contains(stagesOf(run.Err), StageTimeout) {
-			run.Err = errors.Join(run.Err, &StageError{Source: name, Stage: StageTimeout,
-				Err: fmt.Errorf("run stopped after %s: %w", r.now().Sub(run.Started).Round(time.Millisecond), ctx.Err())})
-		}
+		run.Err = errors.Join(run.Err, &StageError{Source: name, Stage: StageTimeout,
+			Err: fmt.Errorf("run stopped after %s: %w", r.now().Sub(run.Started).Round(time.Millisecond), ctx.Err())})
 	default:
 		// Only Emit stops a collector otherwise, and Emit fails only when the batch
 		// could not be checked or written.
@@ -321,14 +319,17 @@ func (r *Runner) checkAndWrite(ctx context.Context, guard *safety.Guard, run *Ru
 	var puts []obs.Observation
 	var putIdx []int
 	var conflicts []obs.Conflict
+	accepted := 0 // written or already stored
 	for i, d := range decisions {
 		o := d.Observation
 		switch d.Action {
 		case safety.Write:
+			accepted++
 			puts = append(puts, o)
 			putIdx = append(putIdx, len(run.Records))
 			run.Records = append(run.Records, Record{Observation: o, Title: titles[i], Detail: d.Detail})
 		case safety.Keep:
+			accepted++
 			run.Records = append(run.Records, Record{Observation: o, Outcome: store.Unchanged, Title: titles[i], Detail: d.Detail})
 			run.Unchanged++
 		case safety.Conflict:
@@ -347,7 +348,7 @@ func (r *Runner) checkAndWrite(ctx context.Context, guard *safety.Guard, run *Ru
 				"url", o.URL, "quote", o.Quote)
 		}
 	}
-	r.m.observations.WithLabelValues(name).Add(float64(len(decisions) - len(conflicts) - countRejected(decisions)))
+	r.m.observations.WithLabelValues(name).Add(float64(accepted))
 	if dryRun {
 		return nil
 	}
@@ -379,16 +380,6 @@ func (r *Runner) checkAndWrite(ctx context.Context, guard *safety.Guard, run *Ru
 		}
 	}
 	return nil
-}
-
-func countRejected(ds []safety.Decision) int {
-	n := 0
-	for _, d := range ds {
-		if d.Action == safety.Reject {
-			n++
-		}
-	}
-	return n
 }
 
 // want returns the Plan.Want of a regular run: an article is worth fetching unless

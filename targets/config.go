@@ -112,33 +112,6 @@ type rawTarget struct {
 
 var targetIDRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// problems collects validation problems with the line of the key they concern.
-type problems struct {
-	file  string
-	lines map[string]int
-	list  []settings.Problem
-}
-
-func (p *problems) addf(key, format string, args ...any) {
-	line, ok := p.lines[key]
-	for k := key; !ok && k != ""; {
-		i := strings.LastIndexAny(k, ".[")
-		if i < 0 {
-			break
-		}
-		k = k[:i]
-		line, ok = p.lines[k]
-	}
-	p.list = append(p.list, settings.Problem{File: p.file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (p *problems) err() error {
-	if len(p.list) == 0 {
-		return nil
-	}
-	return &settings.Error{Problems: p.list}
-}
-
 // ParseTargets decodes and validates a targets file. file names it in messages. Decoding
 // is strict: unknown keys are errors. Every problem is reported, each naming the file,
 // line, key and what is wrong, in one *settings.Error.
@@ -148,10 +121,10 @@ func ParseTargets(file string, data []byte) ([]Target, error) {
 	if len(probs) > 0 {
 		return nil, &settings.Error{Problems: probs}
 	}
-	p := &problems{file: file, lines: lines}
+	p := &settings.Problems{File: file, Lines: lines}
 	if len(f.Targets) == 0 {
-		p.addf("targets", "no targets: the file must list at least one under targets:")
-		return nil, p.err()
+		p.Addf("targets", "no targets: the file must list at least one under targets:")
+		return nil, p.Err()
 	}
 	out := make([]Target, 0, len(f.Targets))
 	firstLine := map[string]int{}
@@ -161,7 +134,7 @@ func ParseTargets(file string, data []byte) ([]Target, error) {
 		switch {
 		case r.ID == "":
 		case firstLine[r.ID] != 0:
-			p.addf(key+".id", "duplicate id %q (first used at line %d)", r.ID, firstLine[r.ID])
+			p.Addf(key+".id", "duplicate id %q (first used at line %d)", r.ID, firstLine[r.ID])
 			ok = false
 		default:
 			firstLine[r.ID] = lines[key+".id"]
@@ -170,14 +143,14 @@ func ParseTargets(file string, data []byte) ([]Target, error) {
 			out = append(out, t)
 		}
 	}
-	if err := p.err(); err != nil {
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (r rawTarget) validate(p *problems, key string) (Target, bool) {
-	n := len(p.list)
+func (r rawTarget) validate(p *settings.Problems, key string) (Target, bool) {
+	n := len(p.List)
 	t := Target{
 		ID: r.ID, NameZH: strings.TrimSpace(r.Name.ZH), NameEN: strings.TrimSpace(r.Name.EN),
 		Indicator: r.Indicator, GoalYear: r.GoalYear, BaselineYear: r.BaselineYear,
@@ -185,53 +158,53 @@ func (r rawTarget) validate(p *problems, key string) (Target, bool) {
 	}
 	switch {
 	case r.ID == "":
-		p.addf(key+".id", "missing: every target needs an id")
+		p.Addf(key+".id", "missing: every target needs an id")
 	case !targetIDRE.MatchString(r.ID):
-		p.addf(key+".id", "invalid id %q: use lower-case letters, digits and '_', starting with a letter", r.ID)
+		p.Addf(key+".id", "invalid id %q: use lower-case letters, digits and '_', starting with a letter", r.ID)
 	}
 	if t.NameZH == "" {
-		p.addf(key+".name.zh", "missing: every target needs a Chinese name")
+		p.Addf(key+".name.zh", "missing: every target needs a Chinese name")
 	}
 	if t.NameEN == "" {
-		p.addf(key+".name.en", "missing: every target needs an English name")
+		p.Addf(key+".name.en", "missing: every target needs an English name")
 	}
 	ind, indOK := obs.Lookup(r.Indicator)
 	switch {
 	case r.Indicator == "":
-		p.addf(key+".indicator", "missing: name the indicator the target is judged on")
+		p.Addf(key+".indicator", "missing: name the indicator the target is judged on")
 	case !indOK:
-		p.addf(key+".indicator", "%v", obs.UnknownIndicatorError(r.Indicator))
+		p.Addf(key+".indicator", "%v", obs.UnknownIndicatorError(r.Indicator))
 	case ind.Kind == obs.Rate:
-		p.addf(key+".indicator", "%s is a %s indicator (a conversion rate), not something a target can be judged on", ind.ID, ind.Kind)
+		p.Addf(key+".indicator", "%s is a %s indicator (a conversion rate), not something a target can be judged on", ind.ID, ind.Kind)
 		indOK = false
 	}
 	switch t.Direction {
 	case AtLeast, AtMost:
 	case "":
-		p.addf(key+".direction", "missing (want at_least or at_most)")
+		p.Addf(key+".direction", "missing (want at_least or at_most)")
 	default:
-		p.addf(key+".direction", "unknown direction %q (want at_least or at_most)", r.Direction)
+		p.Addf(key+".direction", "unknown direction %q (want at_least or at_most)", r.Direction)
 	}
 	switch t.Path {
 	case Linear, Compound:
 	case "":
-		p.addf(key+".path", "missing (want linear or compound)")
+		p.Addf(key+".path", "missing (want linear or compound)")
 	default:
-		p.addf(key+".path", "unknown path %q (want linear or compound)", r.Path)
+		p.Addf(key+".path", "unknown path %q (want linear or compound)", r.Path)
 	}
 	switch t.Mode {
 	case Level:
 	case Increase:
 		if indOK && ind.Kind != obs.Stock {
-			p.addf(key+".mode", "mode increase needs a stock (cumulative) indicator, but %s is a %s indicator", ind.ID, ind.Kind)
+			p.Addf(key+".mode", "mode increase needs a stock (cumulative) indicator, but %s is a %s indicator", ind.ID, ind.Kind)
 		}
 		if t.Path == Compound {
-			p.addf(key+".path", "mode increase needs path linear: an increase starts from 0, which a compound path cannot grow from")
+			p.Addf(key+".path", "mode increase needs path linear: an increase starts from 0, which a compound path cannot grow from")
 		}
 	case "":
-		p.addf(key+".mode", "missing (want level or increase)")
+		p.Addf(key+".mode", "missing (want level or increase)")
 	default:
-		p.addf(key+".mode", "unknown mode %q (want level or increase)", r.Mode)
+		p.Addf(key+".mode", "unknown mode %q (want level or increase)", r.Mode)
 	}
 	yearOK := true
 	for _, y := range []struct {
@@ -240,26 +213,26 @@ func (r rawTarget) validate(p *problems, key string) (Target, bool) {
 	}{{"baseline_year", r.BaselineYear}, {"goal_year", r.GoalYear}} {
 		switch {
 		case y.v == 0:
-			p.addf(key+"."+y.k, "missing: want a year such as 2020")
+			p.Addf(key+"."+y.k, "missing: want a year such as 2020")
 			yearOK = false
 		case y.v < 1900 || y.v > 2200:
-			p.addf(key+"."+y.k, "year %d is out of range (1900–2200)", y.v)
+			p.Addf(key+"."+y.k, "year %d is out of range (1900–2200)", y.v)
 			yearOK = false
 		}
 	}
 	if yearOK && r.GoalYear <= r.BaselineYear {
-		p.addf(key+".goal_year", "goal year %d is not after baseline year %d", r.GoalYear, r.BaselineYear)
+		p.Addf(key+".goal_year", "goal year %d is not after baseline year %d", r.GoalYear, r.BaselineYear)
 	}
 	if r.Goal == "" {
-		p.addf(key+".goal", "missing: want the value to reach, e.g. 5000亿美元 or 5e11")
+		p.Addf(key+".goal", "missing: want the value to reach, e.g. 5000亿美元 or 5e11")
 	} else if indOK {
 		if v, ok := parseValue(p, key+".goal", r.Goal, ind); ok {
 			t.Goal = v
 			if t.Path == Compound && v <= 0 {
-				p.addf(key+".goal", "a compound path needs a positive goal, got %s", r.Goal)
+				p.Addf(key+".goal", "a compound path needs a positive goal, got %s", r.Goal)
 			}
 			if t.Mode == Increase && v <= 0 {
-				p.addf(key+".goal", "an increase goal must be positive, got %s", r.Goal)
+				p.Addf(key+".goal", "an increase goal must be positive, got %s", r.Goal)
 			}
 		}
 	}
@@ -267,50 +240,50 @@ func (r rawTarget) validate(p *problems, key string) (Target, bool) {
 		if v, ok := parseValue(p, key+".baseline", r.Baseline, ind); ok {
 			t.Baseline = &v
 			if t.Path == Compound && v <= 0 {
-				p.addf(key+".baseline", "a compound path needs a positive baseline, got %s", r.Baseline)
+				p.Addf(key+".baseline", "a compound path needs a positive baseline, got %s", r.Baseline)
 			}
 		}
 	}
 	switch tol, err := parseRatio(r.Tolerance); {
 	case r.Tolerance == "":
-		p.addf(key+".tolerance", "missing: want the at-risk band as a ratio or percentage, e.g. 0.05 or 5%%")
+		p.Addf(key+".tolerance", "missing: want the at-risk band as a ratio or percentage, e.g. 0.05 or 5%%")
 	case err != nil:
-		p.addf(key+".tolerance", "%v", err)
+		p.Addf(key+".tolerance", "%v", err)
 	case tol < 0 || tol >= 1:
-		p.addf(key+".tolerance", "%s is out of range: want at least 0 and below 1 (100%%)", r.Tolerance)
+		p.Addf(key+".tolerance", "%s is out of range: want at least 0 and below 1 (100%%)", r.Tolerance)
 	default:
 		t.Tolerance = tol
 	}
-	return t, len(p.list) == n
+	return t, len(p.List) == n
 }
 
 // parseValue reads a quantity for indicator ind: a plain number is in the base unit,
 // anything else is a number with a display unit ("5000亿美元", "31%", "3300万标箱")
 // whose unit must convert to ind's base unit.
-func parseValue(p *problems, key, s string, ind obs.Indicator) (float64, bool) {
+func parseValue(p *settings.Problems, key, s string, ind obs.Indicator) (float64, bool) {
 	s = strings.TrimSpace(s)
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		var base string
 		v, base, _, err = units.ParseQuantity(s)
 		if err != nil {
-			p.addf(key, "cannot read %q: %v (want a number in %s, or a number with a unit such as %s)", s, err, ind.BaseUnit, ind.DisplayUnit)
+			p.Addf(key, "cannot read %q: %v (want a number in %s, or a number with a unit such as %s)", s, err, ind.BaseUnit, ind.DisplayUnit)
 			return 0, false
 		}
 		if base != ind.BaseUnit {
-			p.addf(key, "%q is in %s, but %s is measured in %s (e.g. %s)", s, base, ind.ID, ind.BaseUnit, ind.DisplayUnit)
+			p.Addf(key, "%q is in %s, but %s is measured in %s (e.g. %s)", s, base, ind.ID, ind.BaseUnit, ind.DisplayUnit)
 			return 0, false
 		}
 	}
 	switch {
 	case math.IsNaN(v) || math.IsInf(v, 0):
-		p.addf(key, "%q is not a finite number", s)
+		p.Addf(key, "%q is not a finite number", s)
 		return 0, false
 	case v < 0:
-		p.addf(key, "%q is negative", s)
+		p.Addf(key, "%q is negative", s)
 		return 0, false
 	case ind.Kind == obs.Ratio && v > 1:
-		p.addf(key, "%q is a share above 100%% (write shares as 31%% or 0.31)", s)
+		p.Addf(key, "%q is a share above 100%% (write shares as 31%% or 0.31)", s)
 		return 0, false
 	}
 	return v, true
@@ -327,14 +300,4 @@ func parseRatio(s string) (float64, error) {
 		return 0, fmt.Errorf("cannot read %q: want a ratio such as 0.05 or a percentage such as 5%%", s)
 	}
 	return v, nil
-}
-
-// Lookup returns the target with the given id.
-func Lookup(ts []Target, id string) (Target, bool) {
-	for _, t := range ts {
-		if t.ID == id {
-			return t, true
-		}
-	}
-	return Target{}, false
 }

@@ -150,7 +150,7 @@ func NewIndex(observations []obs.Observation, asOf time.Time) *Index {
 			s = &series{ind: ind, gaps: gaps[o.Indicator]}
 			ix.series[o.Indicator] = s
 		}
-		f := fig{mi: monthIndex(o.Period.EndMonth()), o: o, note: notes[o.Key()]}
+		f := fig{mi: o.Period.MonthIndex(), o: o, note: notes[o.Key()]}
 		switch {
 		case o.Basis == obs.BasisYear && (ind.Kind == obs.Flow || ind.Kind == obs.Ratio):
 			s.years = append(s.years, f)
@@ -170,8 +170,6 @@ func NewIndex(observations []obs.Observation, asOf time.Time) *Index {
 	}
 	return ix
 }
-
-func monthIndex(p obs.Period) int { return p.Year()*12 + p.Month() - 1 }
 
 func byMonthIndex(a, b fig) int { return a.mi - b.mi }
 
@@ -308,7 +306,7 @@ func (c conversion) apply(all []obs.Observation, notes map[obs.Key]string) ([]ob
 // laterFigure reports whether o covers a later stretch than p: a later last month, or
 // the same last month as a full year rather than a year-to-date figure.
 func laterFigure(o, p obs.Observation) bool {
-	oe, pe := monthIndex(o.Period.EndMonth()), monthIndex(p.Period.EndMonth())
+	oe, pe := o.Period.MonthIndex(), p.Period.MonthIndex()
 	if oe != pe {
 		return oe > pe
 	}
@@ -331,13 +329,10 @@ func formatAmount(v float64, ind obs.Indicator) string {
 	return units.Format(v, ind.DisplayUnit)
 }
 
-// AsOf returns the time the index was built for.
-func (ix *Index) AsOf() time.Time { return ix.asOf }
-
-// asOfDate renders the as-of time as the last day it covers (as of the end of
-// 2024-01 is 2024-01-31), in Asia/Shanghai.
-func (ix *Index) asOfDate() string {
-	return ix.asOf.Add(-time.Nanosecond).In(obs.Shanghai).Format("2006-01-02")
+// AsOfDate renders an as-of time as the last day it covers, in Asia/Shanghai: as of
+// the end of 2024-01 (2024-02-01 00:00) is "2024-01-31".
+func AsOfDate(asOf time.Time) string {
+	return asOf.Add(-time.Nanosecond).In(obs.Shanghai).Format("2006-01-02")
 }
 
 // Evaluate judges one target against the index.
@@ -373,12 +368,12 @@ func (e *evaluation) run() Verdict {
 	e.findBaseline()
 	e.fillPath()
 	if e.s == nil {
-		e.notef("no %s figures as of %s", t.Indicator, e.ix.asOfDate())
+		e.notef("no %s figures as of %s", t.Indicator, AsOfDate(e.ix.asOf))
 		return e.v
 	}
 	cur := e.current()
 	if cur == nil {
-		e.notef("no %s figure for %d–%d as of %s", t.Indicator, t.BaselineYear, t.GoalYear, e.ix.asOfDate())
+		e.notef("no %s figure for %d–%d as of %s", t.Indicator, t.BaselineYear, t.GoalYear, AsOfDate(e.ix.asOf))
 		e.gapNotes(t.BaselineYear, t.GoalYear)
 		return e.v
 	}
@@ -520,9 +515,9 @@ func (e *evaluation) judge(cur *fig) {
 	v.Actual, v.Projected = actual, projected
 	if isYTD {
 		if len(sh.years) == 0 {
-			e.notef("seasonal share of January–%s: %d/12 (no complete earlier year has both figures)", monthName(cur.month()), cur.month())
+			e.notef("seasonal share of January–%s: %d/12 (no complete earlier year has both figures)", time.Month(cur.month()), cur.month())
 		} else {
-			e.notef("seasonal share of January–%s: %.4f, the mean over %s", monthName(cur.month()), sh.s, joinYears(sh.years))
+			e.notef("seasonal share of January–%s: %.4f, the mean over %s", time.Month(cur.month()), sh.s, joinYears(sh.years))
 		}
 	}
 
@@ -539,11 +534,11 @@ func (e *evaluation) judge(cur *fig) {
 	case cur.year() == Y && isYTD && t.Direction == AtLeast && actual >= t.Goal:
 		decided = true
 		v.Status = Achieved
-		e.notef("the January–%s figure already meets the %d goal", monthName(cur.month()), Y)
+		e.notef("the January–%s figure already meets the %d goal", time.Month(cur.month()), Y)
 	case cur.year() == Y && isYTD && t.Direction == AtMost && actual > t.Goal:
 		decided = true
 		v.Status = Missed
-		e.notef("the January–%s figure already exceeds the %d ceiling", monthName(cur.month()), Y)
+		e.notef("the January–%s figure already exceeds the %d ceiling", time.Month(cur.month()), Y)
 	case s.ind.Kind == obs.Stock && Meets(t.Direction, actual, t.Goal):
 		decided = true
 		v.Status = Achieved
@@ -694,10 +689,6 @@ func (e *evaluation) sanitize() {
 		*p = finite(*p)
 	}
 }
-
-var monthNames = [...]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
-
-func monthName(m int) string { return monthNames[m-1] }
 
 func joinYears(ys []int) string {
 	s := make([]string, len(ys))

@@ -75,17 +75,17 @@ func ParseTasks(file string, data []byte) ([]Task, error) {
 	if len(probs) > 0 {
 		return nil, &settings.Error{Problems: probs}
 	}
-	p := &problems{file: file, lines: lines}
+	p := &settings.Problems{File: file, Lines: lines}
 	if len(f.Tasks) == 0 {
-		p.addf("tasks", "no tasks: the file must list at least one under tasks:")
-		return nil, p.err()
+		p.Addf("tasks", "no tasks: the file must list at least one under tasks:")
+		return nil, p.Err()
 	}
 	out := make([]Task, 0, len(f.Tasks))
 	firstLine := map[int]int{}
 	maxNumber := 0
 	for i, r := range f.Tasks {
 		key := fmt.Sprintf("tasks[%d]", i)
-		n := len(p.list)
+		n := len(p.List)
 		t := Task{
 			Number: r.Number, Section: strings.TrimSpace(r.Section), Measure: strings.TrimSpace(r.Measure),
 			Text: strings.TrimSpace(r.Text), Responsibility: strings.TrimSpace(r.Responsibility),
@@ -93,30 +93,30 @@ func ParseTasks(file string, data []byte) ([]Task, error) {
 		}
 		switch {
 		case r.Number < 1:
-			p.addf(key+".number", "missing or not positive: task numbers run from 1")
+			p.Addf(key+".number", "missing or not positive: task numbers run from 1")
 		case firstLine[r.Number] != 0:
-			p.addf(key+".number", "duplicate task number %d (first at line %d)", r.Number, firstLine[r.Number])
+			p.Addf(key+".number", "duplicate task number %d (first at line %d)", r.Number, firstLine[r.Number])
 		default:
 			firstLine[r.Number] = lines[key+".number"]
 			maxNumber = max(maxNumber, r.Number)
 		}
 		if t.Text == "" {
-			p.addf(key+".text", "missing: task %d needs the measure's text", r.Number)
+			p.Addf(key+".text", "missing: task %d needs the measure's text", r.Number)
 		}
 		if len(t.Lead) == 0 {
-			p.addf(key+".lead", "missing: task %d needs at least one lead department", r.Number)
+			p.Addf(key+".lead", "missing: task %d needs at least one lead department", r.Number)
 		}
 		for j, d := range t.Lead {
 			if d == "" {
-				p.addf(fmt.Sprintf("%s.lead[%d]", key, j), "empty department name")
+				p.Addf(fmt.Sprintf("%s.lead[%d]", key, j), "empty department name")
 			}
 		}
 		for j, d := range t.Supporting {
 			if d == "" {
-				p.addf(fmt.Sprintf("%s.supporting[%d]", key, j), "empty department name")
+				p.Addf(fmt.Sprintf("%s.supporting[%d]", key, j), "empty department name")
 			}
 			if slices.Contains(t.Lead, d) {
-				p.addf(fmt.Sprintf("%s.supporting[%d]", key, j), "%s is already a lead department of task %d", d, r.Number)
+				p.Addf(fmt.Sprintf("%s.supporting[%d]", key, j), "%s is already a lead department of task %d", d, r.Number)
 			}
 		}
 		switch t.Status {
@@ -124,18 +124,18 @@ func ParseTasks(file string, data []byte) ([]Task, error) {
 			t.Status = TaskUnknown
 		case TaskUnknown, TaskNotStarted, TaskInProgress, TaskDone:
 		default:
-			p.addf(key+".status", "unknown status %q (want unknown, not_started, in_progress or done)", r.Status)
+			p.Addf(key+".status", "unknown status %q (want unknown, not_started, in_progress or done)", r.Status)
 		}
-		if len(p.list) == n {
+		if len(p.List) == n {
 			out = append(out, t)
 		}
 	}
 	for n := 1; n <= maxNumber; n++ {
 		if firstLine[n] == 0 {
-			p.addf("tasks", "task number %d is missing (numbers must run from 1 to %d without gaps)", n, maxNumber)
+			p.Addf("tasks", "task number %d is missing (numbers must run from 1 to %d without gaps)", n, maxNumber)
 		}
 	}
-	if err := p.err(); err != nil {
+	if err := p.Err(); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Task) int { return a.Number - b.Number })

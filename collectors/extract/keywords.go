@@ -74,22 +74,28 @@ func (k *Keywords) All(s string) []Match {
 	return out
 }
 
+// Class returns the class of the one keyword in s, or "" when s holds none or more
+// than one. Use it to classify a word a pattern captured ("深圳关区" → "district").
+func (k *Keywords) Class(s string) string {
+	ms := k.All(s)
+	if len(ms) != 1 {
+		return ""
+	}
+	return ms[0].Class
+}
+
 // Last returns the last keyword in s.
 func (k *Keywords) Last(s string) (Match, bool) {
 	return k.last(s, false, "")
 }
 
-// LastSubject returns the last keyword in s that stands as a subject: one that opens
-// its clause, after nothing but period expressions and connectives (其中, 据, 今年 …).
-// "全省" in "占同期全省进出口总值的45.3%" or "全国" in "保持全国内地城市首位" is not
-// one. Use it to carry the scope of a figure ("全市", "深圳关区") from earlier
-// sentences of a paragraph.
-func (k *Keywords) LastSubject(s string) (Match, bool) {
-	return k.last(s, true, "")
-}
-
-// LastSubjectExcept is LastSubject ignoring keywords of class skip (for example
-// "neutral" words like 深圳海关 that name a publisher, not a scope).
+// LastSubjectExcept returns the last keyword in s that stands as a subject, ignoring
+// keywords of class skip (for example "neutral" words like 深圳海关 that name a
+// publisher, not a scope; an empty skip ignores none). A subject opens its clause,
+// after nothing but period expressions and connectives (其中, 据, 今年 …): "全省" in
+// "占同期全省进出口总值的45.3%" or "全国" in "保持全国内地城市首位" is not one. Use it
+// to carry the scope of a figure ("全市", "深圳关区") from earlier sentences of a
+// paragraph.
 func (k *Keywords) LastSubjectExcept(s, skip string) (Match, bool) {
 	return k.last(s, true, skip)
 }

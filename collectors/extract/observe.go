@@ -72,15 +72,6 @@ func truncatedNumber(m *Mention) bool {
 	return len(last) > 0 && isMagnitude(last[len(last)-1]) && m.Next != '多' && m.Next != '余'
 }
 
-// FlowError turns a FlowPeriod error into the extractor's verdict: nil (skip quietly)
-// for a period trademon does not store, an ErrUnreadable error otherwise.
-func FlowError(m *Mention, err error) error {
-	if errors.Is(err, ErrUnsupportedPeriod) {
-		return nil
-	}
-	return m.Errorf("%w: %w", ErrUnreadable, err)
-}
-
 // Collect gathers extraction errors: the observations of an article are all or
 // nothing, so that a half-read article is not half stored.
 type Collect struct {
@@ -92,19 +83,22 @@ type Collect struct {
 // same figure for the same series, as a summary and its detail often repeat it).
 func (c *Collect) Add(o obs.Observation) {
 	for _, p := range c.Obs {
-		if p.Key() == o.Key() && p.Value == o.Value && p.Estimate == o.Estimate && p.Qualifier == o.Qualifier {
+		if p.Key() == o.Key() && p.SameFigure(o) && p.Qualifier == o.Qualifier {
 			return
 		}
 	}
 	c.Obs = append(c.Obs, o)
 }
 
-// AddFlow adds m as a figure of the flow indicator, dated by the period in force; a
-// period trademon does not store (see Mention.FlowPeriod) fails the article instead.
+// AddFlow adds m as a figure of the flow indicator, dated by the period in force. A
+// figure stated for a span trademon does not store (ErrUnsupportedPeriod) is skipped
+// quietly; one whose period cannot be read (no period, no year) fails the article.
 func (c *Collect) AddFlow(prov Provenance, m *Mention, indicator string) {
 	b, p, err := m.FlowPeriod()
 	if err != nil {
-		c.Fail(FlowError(m, err))
+		if !errors.Is(err, ErrUnsupportedPeriod) {
+			c.Fail(m.Errorf("%w: %w", ErrUnreadable, err))
+		}
 		return
 	}
 	c.Add(Observation(prov, m, indicator, b, p))

@@ -264,15 +264,9 @@ func (d *Doc) period(m *Mention, ps []PeriodExpr, sent Span, pos, end int) {
 		}
 		chosen = i // the last one before the number
 	}
-	if chosen >= 0 && ps[chosen].Start < sent.Start {
-		// Not in the sentence: an English sentence names its period after the figure.
-		for i, p := range ps {
-			if p.English && !p.Comparison && p.Start >= end && p.End <= sent.End {
-				chosen = i
-				break
-			}
-		}
-	} else if chosen < 0 {
+	if chosen < 0 || ps[chosen].Start < sent.Start {
+		// None in the sentence before the number: an English sentence names its
+		// period after the figure.
 		for i, p := range ps {
 			if p.English && !p.Comparison && p.Start >= end && p.End <= sent.End {
 				chosen = i

@@ -159,8 +159,9 @@ func linkTitle(a *goquery.Selection, src *settings.Source) string {
 		return t
 	}
 	if src.Date != nil {
-		if c := a.Clone(); c.FindMatcher(src.Date).Length() > 0 {
-			c.FindMatcher(src.Date).Remove()
+		c := a.Clone()
+		if dates := c.FindMatcher(src.Date); dates.Length() > 0 {
+			dates.Remove()
 			return collapse(c.Text())
 		}
 	}

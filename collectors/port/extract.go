@@ -62,7 +62,7 @@ func Extract(a collectors.Article) ([]obs.Observation, error) {
 		if scope == "" {
 			scope = carriedScope(d, &m)
 		}
-		if scope != "" && scopeClass(scope) != "port" {
+		if scope != "" && scopes.Class(scope) != "port" {
 			continue
 		}
 		err, ok := extract.Unreadable(&m, units.TEU)
@@ -86,12 +86,4 @@ func carriedScope(d *extract.Doc, m *extract.Mention) string {
 		return k.Word
 	}
 	return ""
-}
-
-func scopeClass(word string) string {
-	ms := scopes.All(word)
-	if len(ms) != 1 {
-		return ""
-	}
-	return ms[0].Class
 }

@@ -11,8 +11,6 @@ import (
 	"github.com/trademon/trademon/internal/obs"
 )
 
-func init() { sitetest.DefineUpdateFlag() }
-
 // siteYAML points the port collector at a fixture copy of a jtys.sz.gov.cn data
 // column (the sz.gov.cn CMS: links to content/post_<id>.html, text in
 // .news_cont_d_wrap), served as GBK with the charset in the header.

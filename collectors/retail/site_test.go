@@ -11,8 +11,6 @@ import (
 	"github.com/trademon/trademon/internal/obs"
 )
 
-func init() { sitetest.DefineUpdateFlag() }
-
 // siteYAML points the retail collector at a fixture copy of tjj.sz.gov.cn's 统计分析
 // column: list items ".list-article ul.column-article li a" with the date in
 // "p.article-time", articles at content/post_<id>.html with the text in ".articleBox",

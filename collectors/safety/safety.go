@@ -185,11 +185,8 @@ func (g *Guard) plausible(o obs.Observation, now time.Time) Decision {
 		d.Action, d.Reason, d.Detail = Reject, Invalid, err.Error()
 		return d
 	}
-	ind := obs.MustLookup(o.Indicator)
-	if o.Value < ind.Min || o.Value > ind.Max {
-		d.Action, d.Reason = Reject, OutOfRange
-		d.Detail = fmt.Sprintf("%s is outside the plausible range of %s (%s to %s)",
-			units.Format(o.Value, ind.DisplayUnit), ind.ID, units.Format(ind.Min, ind.DisplayUnit), units.Format(ind.Max, ind.DisplayUnit))
+	if err := obs.MustLookup(o.Indicator).CheckRange(o.Value); err != nil {
+		d.Action, d.Reason, d.Detail = Reject, OutOfRange, err.Error()
 	}
 	return d
 }
@@ -287,7 +284,7 @@ func (g *Guard) known(o obs.Observation) []obs.Observation {
 // region, a positive value, within the window.
 func (g *Guard) comparableTo(o, c obs.Observation) bool {
 	return c.Indicator == o.Indicator && c.Region == o.Region && c.Value > 0 &&
-		abs(monthIndex(c.Period)-monthIndex(o.Period)) <= g.window
+		abs(c.Period.MonthIndex()-o.Period.MonthIndex()) <= g.window
 }
 
 // medianRatio returns the ratio of o to the median of refs (compared as monthly
@@ -330,8 +327,6 @@ func comparable(o obs.Observation, ind obs.Indicator) float64 {
 	}
 	return o.Value
 }
-
-func monthIndex(p obs.Period) int { return p.Year()*12 + p.LastMonth() - 1 }
 
 func abs(n int) int {
 	if n < 0 {

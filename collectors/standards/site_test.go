@@ -11,8 +11,6 @@ import (
 	"github.com/trademon/trademon/internal/obs"
 )
 
-func init() { sitetest.DefineUpdateFlag() }
-
 // siteYAML points the standards collector at a fixture copy of amr.sz.gov.cn's
 // 工作动态 column: items "li > a > h3 + p(发布日期：…)" linking to absolute
 // content/post_<id>.html URLs, text in .news_cont_d_wrap, UTF-8 declared only in the

@@ -77,7 +77,7 @@ func Extract(a collectors.Article) ([]obs.Observation, error) {
 		if region == "" {
 			region = carriedRegion(d, &m)
 		}
-		if class := regionClass(region); class != "city" {
+		if regions.Class(region) != "city" {
 			continue
 		}
 		indicator := Total
@@ -122,15 +122,4 @@ func carriedRegion(d *extract.Doc, m *extract.Mention) string {
 		}
 	}
 	return ""
-}
-
-func regionClass(word string) string {
-	if word == "" {
-		return ""
-	}
-	ms := regions.All(word)
-	if len(ms) != 1 {
-		return ""
-	}
-	return ms[0].Class
 }

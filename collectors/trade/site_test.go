@@ -12,8 +12,6 @@ import (
 	"github.com/trademon/trademon/internal/store"
 )
 
-func init() { sitetest.DefineUpdateFlag() }
-
 // siteYAML points the trade collector at two fixture sites: a copy of
 // shenzhen.customs.gov.cn's EasySite news column (ul.conList_ul, dates in span, the
 // pager's next link in a tagname attribute, text in .easysite-news-text), served as

@@ -23,7 +23,7 @@ import (
 	"github.com/trademon/trademon/internal/units"
 )
 
-// formatText is the readable output of collect (formatJSON is shared with targets).
+// formatText is the readable output of collect and import (formatJSON is shared with targets).
 const formatText = "text"
 
 // collectorNames returns the registered collector names: the config keys allowed

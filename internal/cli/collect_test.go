@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -74,13 +73,6 @@ collectors:
 
 const tjfxList = "/zwgk/zfxxgkml/tjsj/tjfx/index.html"
 
-func runCollectCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = Main(context.Background(), args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
 func storedCount(t *testing.T, dir string) int {
 	t.Helper()
 	st, err := embedded.Open(dir, embedded.Options{})
@@ -98,7 +90,7 @@ func storedCount(t *testing.T, dir string) int {
 func TestCollectDryRunJSON(t *testing.T) {
 	srv := retailSite(t)
 	cfg, storeDir := collectConfig(t, srv.URL, tjfxList)
-	code, out, errOut := runCollectCLI(t, "--config", cfg, "collect", "--dry-run", "--format", "json")
+	code, out, errOut := run(t, "--config", cfg, "collect", "--dry-run", "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -144,7 +136,7 @@ func TestCollectDryRunJSON(t *testing.T) {
 func TestCollectStoresAndReportsText(t *testing.T) {
 	srv := retailSite(t)
 	cfg, storeDir := collectConfig(t, srv.URL, tjfxList)
-	code, out, errOut := runCollectCLI(t, "--config", cfg, "collect")
+	code, out, errOut := run(t, "--config", cfg, "collect")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -158,7 +150,7 @@ func TestCollectStoresAndReportsText(t *testing.T) {
 		t.Errorf("stored %d observations, want 3", n)
 	}
 	// Again: the stored periods make every listed article unnecessary.
-	code, out, errOut = runCollectCLI(t, "--config", cfg, "collect", "--collector", "retail")
+	code, out, errOut = run(t, "--config", cfg, "collect", "--collector", "retail")
 	if code != 0 {
 		t.Fatalf("second collect: exit %d: %s", code, errOut)
 	}
@@ -183,7 +175,7 @@ func TestCollectFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, _ := collectConfig(t, srv.URL, tt.listPath)
-			code, out, errOut := runCollectCLI(t, append([]string{"--config", cfg, "collect"}, tt.args...)...)
+			code, out, errOut := run(t, append([]string{"--config", cfg, "collect"}, tt.args...)...)
 			if code != tt.code || !strings.Contains(errOut, tt.msg) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit %d with %q", code, errOut, tt.code, tt.msg)
 			}
@@ -197,14 +189,14 @@ func TestCollectFailures(t *testing.T) {
 func TestBackfillTwiceChangesNothing(t *testing.T) {
 	srv := retailSite(t)
 	cfg, storeDir := collectConfig(t, srv.URL, tjfxList)
-	code, out, errOut := runCollectCLI(t, "--config", cfg, "backfill", "--from", "2025-01")
+	code, out, errOut := run(t, "--config", cfg, "backfill", "--from", "2025-01")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if !strings.Contains(out, "backfill from 2025-01: retail: 9 articles fetched (0 pages not modified), 9 observations: 9 created, 0 updated, 0 unchanged") {
 		t.Errorf("first backfill:\n%s", out)
 	}
-	code, out, errOut = runCollectCLI(t, "--config", cfg, "backfill", "--from", "2025-01", "--collector", "retail")
+	code, out, errOut = run(t, "--config", cfg, "backfill", "--from", "2025-01", "--collector", "retail")
 	if code != 0 {
 		t.Fatalf("second backfill: exit %d: %s", code, errOut)
 	}
@@ -227,7 +219,7 @@ func TestBackfillFlags(t *testing.T) {
 		{[]string{"--from", "2025-01", "--max-pages", "0"}, "--max-pages: must be at least 1, got 0"},
 	}
 	for _, tt := range tests {
-		code, _, errOut := runCollectCLI(t, append([]string{"backfill"}, tt.args...)...)
+		code, _, errOut := run(t, append([]string{"backfill"}, tt.args...)...)
 		if code != 2 || !strings.Contains(errOut, tt.msg) {
 			t.Errorf("backfill %v: exit %d, %q; want exit 2 with %q", tt.args, code, errOut, tt.msg)
 		}

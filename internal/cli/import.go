@@ -51,7 +51,7 @@ Exit codes: 0 every row imported (or, with --dry-run, valid); 1 nothing imported
 were written unless --atomic or --dry-run was given.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
+			if format != formatText && format != formatJSON {
 				return &exitError{code: exitImportFailed, err: fmt.Errorf("--format: want text or json, got %q", format)}
 			}
 			if who == "" {
@@ -87,7 +87,7 @@ were written unless --atomic or --dry-run was given.`,
 			}
 			if res != nil {
 				out := cmd.OutOrStdout()
-				if format == "json" {
+				if format == formatJSON {
 					err = res.WriteJSON(out)
 				} else {
 					err = res.WriteText(out)
@@ -110,7 +110,7 @@ were written unless --atomic or --dry-run was given.`,
 	}
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "classify the rows against the store and write nothing")
 	cmd.Flags().BoolVar(&atomic, "atomic", false, "write nothing if any row is rejected")
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&format, "format", formatText, "output format: text or json")
 	cmd.Flags().StringVar(&who, "user", "", `who enters the figures (default: "cli:" and the OS user name)`)
 	return cmd
 }

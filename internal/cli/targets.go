@@ -109,7 +109,7 @@ func writeVerdictsJSON(w io.Writer, vs []targets.Verdict) error {
 // and notes of each target.
 func writeVerdictsTable(w io.Writer, vs []targets.Verdict, asOf time.Time) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "截至 As of %s (Asia/Shanghai)\n\n", asOf.Add(-time.Nanosecond).In(obs.Shanghai).Format("2006-01-02"))
+	fmt.Fprintf(ew, "截至 As of %s (Asia/Shanghai)\n\n", targets.AsOfDate(asOf))
 	rows := [][]string{{"目标 Target", "状态 Status", "期间 Period", "实际 Actual", "预期 Expected", "目标值 Goal", "差距 Gap", "年末预测 Projected", "进度 Progress", "来源 Source"}}
 	for _, v := range vs {
 		rows = append(rows, tableRow(v))

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -81,19 +80,12 @@ func seededStore(t *testing.T, extra ...obs.Observation) string {
 	return cfg
 }
 
-func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = Main(context.Background(), args, &out, &errb)
-	return out.String(), errb.String(), code
-}
-
 // TestTargetsCommandTable runs `trademon targets` on a store holding only the bundled
 // history: what a first start shows. The table is compared with a golden file
 // (go test ./internal/cli -run TestTargetsCommandTable -update-targets rewrites it).
 func TestTargetsCommandTable(t *testing.T) {
 	cfg := seededStore(t)
-	out, stderr, code := runCLI(t, "--config", cfg, "targets", "--at", "2026-10")
+	code, out, stderr := run(t, "--config", cfg, "targets", "--at", "2026-10")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -129,7 +121,7 @@ func TestTargetsCommandJSON(t *testing.T) {
 	rate2025 := rate
 	rate2025.Period, rate2025.Value = obs.YearPeriod(2025), 7.2
 	cfg := seededStore(t, rate, rate2025)
-	out, stderr, code := runCLI(t, "--config", cfg, "targets", "--at", "2026-10", "--format", "json")
+	code, out, stderr := run(t, "--config", cfg, "targets", "--at", "2026-10", "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -200,7 +192,7 @@ func TestTargetsCommandErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out, stderr, code := runCLI(t, tc.args...)
+			code, out, stderr := run(t, tc.args...)
 			if code != tc.code || !strings.Contains(stderr, tc.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tc.code, tc.want)
 			}

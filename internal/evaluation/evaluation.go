@@ -36,11 +36,10 @@ type Service struct {
 	logger  *slog.Logger
 	now     func() time.Time
 
-	mu       sync.RWMutex
-	snap     Snapshot
-	ok       bool
-	lastErr  error
-	failures int
+	mu      sync.RWMutex
+	snap    Snapshot
+	ok      bool
+	lastErr error
 
 	kick chan struct{}
 	m    *metrics
@@ -92,7 +91,6 @@ func (s *Service) Refresh(ctx context.Context) error {
 		err = fmt.Errorf("evaluate targets: read observations: %w", err)
 		s.mu.Lock()
 		s.lastErr = err
-		s.failures++
 		s.mu.Unlock()
 		s.m.refreshes.WithLabelValues("error").Inc()
 		s.logger.Warn("target evaluation failed", "err", err)

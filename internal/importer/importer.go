@@ -385,9 +385,8 @@ func (opts Options) observation(name string, rec Record) (obs.Observation, []str
 	}
 	// A value far outside what the indicator can be is a unit slip ("3.6万亿" with
 	// unit 亿元), not news.
-	if o.Value < ind.Min || o.Value > ind.Max {
-		return o, []string{fmt.Sprintf("value: %s is outside the plausible range of %s (%s to %s): check the unit",
-			units.Format(o.Value, ind.DisplayUnit), ind.ID, units.Format(ind.Min, ind.DisplayUnit), units.Format(ind.Max, ind.DisplayUnit))}
+	if err := ind.CheckRange(o.Value); err != nil {
+		return o, []string{fmt.Sprintf("value: %v: check the unit", err)}
 	}
 	return o, nil
 }

@@ -100,7 +100,7 @@ func Read(name string, data []byte) ([]Record, []Rejection, error) {
 
 // decodeText returns data as UTF-8: a UTF-8 or UTF-16 byte-order mark is honoured and
 // dropped; text that is not valid UTF-8 is decoded as GB18030, as Excel in China saves CSV.
-func decodeText(name string, data []byte) (string, string, error) {
+func decodeText(name string, data []byte) (string, error) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
 		data = data[3:]
@@ -108,22 +108,22 @@ func decodeText(name string, data []byte) (string, string, error) {
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
 		out, _, err := transform.Bytes(unicode.BOMOverride(dec), data)
 		if err != nil {
-			return "", "", fmt.Errorf("%s: cannot decode UTF-16 text: %w", name, err)
+			return "", fmt.Errorf("%s: cannot decode UTF-16 text: %w", name, err)
 		}
-		return string(out), "utf-16", nil
+		return string(out), nil
 	}
 	if utf8.Valid(data) {
-		return string(data), "utf-8", nil
+		return string(data), nil
 	}
 	out, _, err := transform.Bytes(simplifiedchinese.GB18030.NewDecoder(), data)
 	if err != nil {
-		return "", "", fmt.Errorf("%s: text is neither UTF-8 nor GB18030: %w", name, err)
+		return "", fmt.Errorf("%s: text is neither UTF-8 nor GB18030: %w", name, err)
 	}
-	return string(out), "gb18030", nil
+	return string(out), nil
 }
 
 func readCSV(name string, data []byte) ([]Record, []Rejection, error) {
-	text, _, err := decodeText(name, data)
+	text, err := decodeText(name, data)
 	if err != nil {
 		return nil, nil, err
 	}

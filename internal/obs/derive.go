@@ -3,6 +3,7 @@ package obs
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // SourceDerived is the Source of an observation computed from others by Derive.
@@ -53,27 +54,17 @@ func Sort(os []Observation) {
 	slices.SortStableFunc(os, func(a, b Observation) int {
 		switch {
 		case a.Indicator != b.Indicator:
-			return cmpString(a.Indicator, b.Indicator)
+			return strings.Compare(a.Indicator, b.Indicator)
 		case a.Region != b.Region:
-			return cmpString(a.Region, b.Region)
+			return strings.Compare(a.Region, b.Region)
 		case a.Basis != b.Basis:
-			return cmpString(string(a.Basis), string(b.Basis))
+			return strings.Compare(string(a.Basis), string(b.Basis))
 		}
 		if c := a.Period.Compare(b.Period); c != 0 {
 			return c
 		}
-		return cmpString(string(a.SourceKind), string(b.SourceKind))
+		return strings.Compare(string(a.SourceKind), string(b.SourceKind))
 	})
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Derive returns the flow observations implied by year-to-date ones that in does not

@@ -76,6 +76,17 @@ func (ind Indicator) Bases() []Basis {
 // AllowsBasis reports whether b is one of ind.Bases().
 func (ind Indicator) AllowsBasis(b Basis) bool { return slices.Contains(ind.Bases(), b) }
 
+// CheckRange reports a value (in the base unit) outside the plausible range Min–Max,
+// which is a unit slip rather than news. The error reads "<value> is outside the
+// plausible range of <id> (<min> to <max>)", in the display unit.
+func (ind Indicator) CheckRange(v float64) error {
+	if v < ind.Min || v > ind.Max {
+		return fmt.Errorf("%s is outside the plausible range of %s (%s to %s)",
+			units.Format(v, ind.DisplayUnit), ind.ID, units.Format(ind.Min, ind.DisplayUnit), units.Format(ind.Max, ind.DisplayUnit))
+	}
+	return nil
+}
+
 var indicators = []Indicator{
 	{ID: "goods_trade_cny", NameZH: "货物贸易进出口总额", NameEN: "Goods trade (imports + exports), CNY", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "trade", Min: 1e9, Max: 2e13, Release: Release{Every: Month, LagDays: 25}},
 	{ID: "goods_exports_cny", NameZH: "货物贸易出口额", NameEN: "Goods exports, CNY", Kind: Flow, BaseUnit: CNY, DisplayUnit: "亿元", Source: "trade", Min: 5e8, Max: 1.5e13, Release: Release{Every: Month, LagDays: 25}},

@@ -150,6 +150,11 @@ func (p Period) LastMonth() int {
 // EndMonth returns the month period in which p ends ("2025-Q3" → "2025-09", "2025" → "2025-12").
 func (p Period) EndMonth() Period { return MonthPeriod(p.year, p.LastMonth()) }
 
+// MonthIndex numbers the period's last month so that consecutive months differ by one:
+// year·12 + month − 1, the same for "2025-Q3", "2025-09" and a ytd figure through
+// September. Subtracting two indexes counts the months between the periods' ends.
+func (p Period) MonthIndex() int { return p.year*12 + p.LastMonth() - 1 }
+
 // Start returns 00:00 Asia/Shanghai on the first day of the period.
 func (p Period) Start() time.Time {
 	return time.Date(p.year, time.Month(p.FirstMonth()), 1, 0, 0, 0, 0, Shanghai)

@@ -119,17 +119,10 @@ func build(snap evaluation.Snapshot, ok bool) page {
 	}
 	p.At = snap.At.In(obs.Shanghai).Format("2006-01-02 15:04 MST")
 	n := map[targets.Status]int{}
-	for i, v := range snap.Verdicts {
-		c := card{ID: v.Target, NameZH: v.Target, Status: v.Status, Label: Labels[v.Status], GoalYear: v.GoalYear,
+	for _, v := range snap.Verdicts {
+		c := card{ID: v.Target, NameZH: v.NameZH, NameEN: v.NameEN, Status: v.Status, Label: Labels[v.Status], GoalYear: v.GoalYear,
 			Period: v.Period, Basis: string(v.Basis), Source: v.Source, URL: v.URL, Estimate: v.Estimate, Notes: v.Notes}
-		unit := ""
-		if i < len(snap.Targets) {
-			t := snap.Targets[i]
-			c.NameZH, c.NameEN = t.NameZH, t.NameEN
-			if ind, ok := obs.Lookup(t.Indicator); ok {
-				unit = ind.DisplayUnit
-			}
-		}
+		unit := v.DisplayUnit
 		c.Goal = units.Format(v.Goal, unit)
 		if v.Status != targets.NoData {
 			c.Actual = units.Format(v.Actual, unit)

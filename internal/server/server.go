@@ -57,13 +57,12 @@ const (
 
 // Server serves trademon's HTTP endpoints. Mount handlers with Handle before Serve.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	reg      *prometheus.Registry
-	mu       sync.Mutex
-	patterns []string
-	handlers map[string]http.Handler
-	started  bool
+	opts    Options
+	log     *slog.Logger
+	reg     *prometheus.Registry
+	mux     *http.ServeMux
+	mu      sync.Mutex
+	started bool
 
 	requests *prometheus.CounterVec
 	inFlight prometheus.Gauge
@@ -94,10 +93,10 @@ func New(opts Options) (*Server, error) {
 		opts.Registry = NewRegistry()
 	}
 	s := &Server{
-		opts:     opts,
-		log:      opts.Logger.With("component", "http"),
-		reg:      opts.Registry,
-		handlers: map[string]http.Handler{},
+		opts: opts,
+		log:  opts.Logger.With("component", "http"),
+		reg:  opts.Registry,
+		mux:  http.NewServeMux(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trademon_http_requests_total",
 			Help: "HTTP requests served, by route pattern and status code.",
@@ -132,36 +131,26 @@ func orDefault(d, def time.Duration) time.Duration {
 }
 
 // Handle mounts h at pattern (net/http.ServeMux syntax, e.g. "/", "GET /collectors",
-// "/api/v1/"). It panics when called after Serve began or when the pattern is mounted
-// twice, as ServeMux does for conflicting patterns.
+// "/api/v1/"). It panics when called after Serve began, and, as ServeMux does, when the
+// pattern is mounted twice or conflicts with one already mounted.
 func (s *Server) Handle(pattern string, h http.Handler) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.started {
 		panic("server: Handle(" + pattern + ") after Serve")
 	}
-	if _, dup := s.handlers[pattern]; dup {
-		panic("server: pattern " + pattern + " mounted twice")
-	}
-	s.patterns = append(s.patterns, pattern)
-	s.handlers[pattern] = h
+	s.mux.Handle(pattern, h)
 }
 
 // Handler returns the server's full handler: every mounted pattern, a JSON 404 for
 // paths nothing serves, the access log and request metrics.
 func (s *Server) Handler() http.Handler {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	mux := http.NewServeMux()
-	for _, p := range s.patterns {
-		mux.Handle(p, s.handlers[p])
-	}
 	return s.instrument(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern == "" {
-			unrouted(w, r, mux)
+		if _, pattern := s.mux.Handler(r); pattern == "" {
+			unrouted(w, r, s.mux)
 			return
 		}
-		mux.ServeHTTP(w, r)
+		s.mux.ServeHTTP(w, r)
 	}))
 }
 

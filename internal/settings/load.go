@@ -1,17 +1,14 @@
 package settings
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -52,6 +49,43 @@ func (e *Error) Error() string {
 		s[i] = p.String()
 	}
 	return strings.Join(s, "\n")
+}
+
+// Problems collects the problems that validating one file finds. Each is placed at the
+// line of its key path in Lines (as DecodeStrict records them) or, when the file does
+// not have that key (the value is a default, or the key is absent), at the line of the
+// nearest enclosing key it has.
+type Problems struct {
+	File  string
+	Lines map[string]int
+	List  []Problem
+}
+
+// Addf adds a problem with key, such as "targets[2].goal", and a message.
+func (p *Problems) Addf(key, format string, args ...any) {
+	p.List = append(p.List, Problem{File: p.File, Line: p.line(key), Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// line returns the line of key or of its nearest enclosing key in p.Lines, or 0.
+func (p *Problems) line(key string) int {
+	for k := key; ; {
+		if l, ok := p.Lines[k]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(k, ".[")
+		if i < 0 {
+			return 0
+		}
+		k = k[:i]
+	}
+}
+
+// Err returns the problems as an *Error, or nil when there are none.
+func (p *Problems) Err() error {
+	if len(p.List) == 0 {
+		return nil
+	}
+	return &Error{Problems: p.List}
 }
 
 // Options tell Load what only the caller knows.
@@ -108,42 +142,10 @@ func decodeDefaults() (*Config, error) {
 	return cfg, nil
 }
 
-// decodeInto strictly decodes data over cfg, recording the line of every key path in lines.
+// decodeInto strictly decodes data over cfg, recording the line of every key path in
+// lines. An empty file keeps every value cfg already has.
 func decodeInto(cfg *Config, file string, data []byte, lines map[string]int) []Problem {
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil // an empty file keeps every default
-		}
-		return []Problem{syntaxProblem(file, data, err)}
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return []Problem{syntaxProblem(file, data, err)}
-		}
-		return []Problem{{File: file, Line: extra.Line, Msg: "more than one YAML document; a config file holds one"}}
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
-	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return nil
-	}
-	if root.Kind != yaml.MappingNode {
-		return []Problem{{File: file, Line: root.Line, Msg: "the config must be a mapping of keys to values"}}
-	}
-	var probs []Problem
-	checkKeys(root, reflect.TypeOf(Config{}), "", file, lines, &probs)
-	if len(probs) > 0 {
-		return probs
-	}
-	if err := root.Decode(cfg); err != nil {
-		return []Problem{yamlProblem(file, err, lines)}
-	}
-	return nil
+	return decodeDoc(file, data, cfg, reflect.TypeOf(Config{}), lines, configMessages)
 }
 
 // syntaxProblem reports a file that is not well-formed YAML, with a hint for the most
@@ -163,8 +165,6 @@ func syntaxProblem(file string, data []byte, err error) Problem {
 	p.Msg = "invalid YAML: " + p.Msg
 	return p
 }
-
-var durationType = reflect.TypeOf(time.Duration(0))
 
 // checkKeys walks a YAML node against the Go type it decodes into, reporting keys the
 // type does not have and recording the line of every key path.

@@ -24,42 +24,25 @@ func ParseSchedule(spec string) (cron.Schedule, error) { return cronParser.Parse
 
 var sourceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
+// validator collects the problems of the main config. A value set by an environment
+// variable is reported against that variable rather than a line of the file.
 type validator struct {
-	cfg   *Config
-	lines map[string]int
-	probs []Problem
+	probs  Problems
+	envSet map[string]bool // the TRADEMON_* variables applied (Config.envSet)
 }
 
 func (v *validator) addf(key, format string, args ...any) {
-	file := v.cfg.File
-	line, ok := v.lines[key]
-	if !ok {
-		// The value came from the defaults or an environment variable, or the key is
-		// absent; name the nearest enclosing key that the file has.
-		for k := key; k != ""; {
-			i := strings.LastIndexAny(k, ".[")
-			if i < 0 {
-				break
-			}
-			k = k[:i]
-			if l, ok := v.lines[k]; ok {
-				line = l
-				break
-			}
-		}
-	}
 	for name, ev := range envVars {
-		if ev.key == key && v.envSet(name) {
-			file, line, key = "environment", 0, name+" ("+key+")"
+		if ev.key == key && v.envSet[name] {
+			v.probs.List = append(v.probs.List, Problem{File: "environment", Key: name + " (" + key + ")", Msg: fmt.Sprintf(format, args...)})
+			return
 		}
 	}
-	v.probs = append(v.probs, Problem{File: file, Line: line, Key: key, Msg: fmt.Sprintf(format, args...)})
+	v.probs.Addf(key, format, args...)
 }
 
-func (v *validator) envSet(name string) bool { return v.cfg.envSet[name] }
-
 func (c *Config) validate(lines map[string]int, collectors []string) []Problem {
-	v := &validator{cfg: c, lines: lines}
+	v := &validator{probs: Problems{File: c.File, Lines: lines}, envSet: c.envSet}
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
 		v.addf("listen", "invalid address %q: want host:port, e.g. 127.0.0.1:8080", c.Listen)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
@@ -82,7 +65,7 @@ func (c *Config) validate(lines map[string]int, collectors []string) []Problem {
 		}
 		col.validate(v, key)
 	}
-	return v.probs
+	return v.probs.List
 }
 
 func (c *Config) validateStore(v *validator) {

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/trademon/trademon/internal/obs"
 )
 
@@ -71,6 +73,36 @@ type Store interface {
 
 // ErrInvalid wraps validation failures of Put: nothing was written.
 var ErrInvalid = errors.New("invalid observation")
+
+// NewWritesCounter returns trademon_store_writes_total, which every store exports: the
+// observations passed to Put, by result (ok: acknowledged; error: refused or failed).
+// Both results are present from the start.
+func NewWritesCounter() *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "trademon_store_writes_total",
+		Help: "Observations written to the store, by result (ok: acknowledged; error: refused or failed).",
+	}, []string{"result"})
+	c.WithLabelValues("ok")
+	c.WithLabelValues("error")
+	return c
+}
+
+// KeyBytes encodes an observation key for a bbolt bucket: indicator, region, basis,
+// period and source kind separated by NUL, which no part contains (Check refuses
+// control characters in the region; the other parts come from fixed vocabularies).
+// The indicator followed by NUL is thus a prefix of every key of that indicator.
+func KeyBytes(k obs.Key) []byte {
+	b := make([]byte, 0, len(k.Indicator)+len(k.Region)+32)
+	b = append(b, k.Indicator...)
+	b = append(b, 0)
+	b = append(b, k.Region...)
+	b = append(b, 0)
+	b = append(b, k.Basis...)
+	b = append(b, 0)
+	b = append(b, k.Period.String()...)
+	b = append(b, 0)
+	return append(b, k.SourceKind...)
+}
 
 // Match reports whether o is selected by f.
 func (f Filter) Match(o obs.Observation) bool {

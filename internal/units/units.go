@@ -180,7 +180,7 @@ func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 func isSpace(r rune) bool { return r == ' ' || r == '\u00a0' || r == '\u2009' }
 
 func isNumberRune(r rune) bool {
-	if r >= '0' && r <= '9' || r == '.' || r == ',' || r == ' ' || r == '\u00a0' || r == '\u2009' {
+	if isDigit(r) || r == '.' || r == ',' || isSpace(r) {
 		return true
 	}
 	_, ok := magChars[r]
@@ -228,7 +228,7 @@ func ParseNumberResolution(s string) (float64, float64, error) {
 	for i := 0; i < len(runes); i++ {
 		r := runes[i]
 		switch {
-		case r >= '0' && r <= '9' || r == '.':
+		case isDigit(r) || r == '.':
 			cur.WriteRune(r)
 		case r == ',' || isSpace(r):
 			// Space before a magnitude is layout: "3100.5 亿".

@@ -52,9 +52,6 @@ type Want struct {
 	Quote     string
 }
 
-// Extractor is a domain package's Extract.
-type Extractor func(collectors.Article) ([]obs.Observation, error)
-
 // Article loads a fixture as the fetcher would hand it over.
 func Article(t testing.TB, collector string, c Case) collectors.Article {
 	t.Helper()
@@ -101,7 +98,7 @@ type goldenFile struct {
 }
 
 // Run extracts every case and checks it.
-func Run(t *testing.T, collector string, extractFn Extractor, cases []Case) {
+func Run(t *testing.T, collector string, extractFn collectors.ExtractFunc, cases []Case) {
 	t.Helper()
 	for _, c := range cases {
 		t.Run(c.File, func(t *testing.T) {
@@ -180,7 +177,7 @@ func close(a, b float64) bool {
 // Fuzz seeds f with the fixtures' texts and checks, for arbitrary title and text,
 // that extraction never panics, that an error wraps extract.ErrUnreadable and comes
 // without observations, and that every observation validates.
-func Fuzz(f *testing.F, extractFn Extractor, cases []Case) {
+func Fuzz(f *testing.F, extractFn collectors.ExtractFunc, cases []Case) {
 	for _, c := range cases {
 		raw, err := os.ReadFile(filepath.Join("testdata", "articles", c.File))
 		if err != nil {
@@ -272,7 +269,7 @@ func Page(tb testing.TB, size int, body string, fixtures ...string) (html, text 
 // a baseline (Normalize alone, the least any extraction must do), extraction from
 // the body text (what the runner times), and the HTML parse plus text step followed
 // by extraction. Each reports pages/s.
-func Bench(b *testing.B, extractFn Extractor, body string, fixtures ...string) {
+func Bench(b *testing.B, extractFn collectors.ExtractFunc, body string, fixtures ...string) {
 	html, text := Page(b, 50*1024, body, fixtures...)
 	a := collectors.Article{Source: "bench/fixture", URL: "https://fixture.test/bench", Title: "2025年1-8月深圳经济运行情况",
 		Published: time.Date(2025, 9, 25, 10, 0, 0, 0, obs.Shanghai)}

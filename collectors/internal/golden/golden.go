@@ -4,8 +4,9 @@
 //	go test ./collectors/... -update
 //
 // Every test package under collectors/ that uses golden files imports this package,
-// so the flag is declared once; a package there with tests but no golden files should
-// import it too (a blank import is enough), or -update fails for it.
+// directly or through package sitetest or extracttest, so the flag is declared once; a
+// package there with tests that imports none of them should import it too (a blank
+// import is enough), or -update fails for it.
 package golden
 
 import (
@@ -18,9 +19,6 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// Updating reports whether the tests run with -update.
-func Updating() bool { return *update }
 
 // JSON compares v, marshalled as indented JSON, with the golden file at path; with
 // -update it writes the file instead.

@@ -14,7 +14,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -33,6 +32,7 @@ import (
 
 	"github.com/trademon/trademon/collectors"
 	"github.com/trademon/trademon/collectors/fetch"
+	"github.com/trademon/trademon/collectors/internal/golden"
 	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/settings"
 	"github.com/trademon/trademon/internal/store"
@@ -54,14 +54,10 @@ type Options struct {
 	Robots string
 }
 
-// Request is one request a Site received.
-type Request struct {
-	Path            string
-	At              time.Time
-	UserAgent       string
-	IfNoneMatch     string
-	IfModifiedSince string
-	Status          int
+// request is one request a Site received.
+type request struct {
+	path   string
+	status int
 }
 
 // Site is a fixture web site on loopback.
@@ -71,7 +67,7 @@ type Site struct {
 	opts Options
 
 	mu    sync.Mutex
-	reqs  []Request
+	reqs  []request
 	hooks map[string]http.HandlerFunc
 	subst map[string]string
 }
@@ -112,19 +108,14 @@ func (s *Site) Replace(old, new string) {
 	s.subst[old] = new
 }
 
-// Requests returns the requests received so far, in order.
-func (s *Site) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.reqs)
-}
-
 // Count returns how many requests for path p were answered with status (any status
 // when status is 0).
 func (s *Site) Count(p string, status int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n := 0
-	for _, r := range s.Requests() {
-		if r.Path == p && (status == 0 || r.Status == status) {
+	for _, r := range s.reqs {
+		if r.path == p && (status == 0 || r.status == status) {
 			n++
 		}
 	}
@@ -152,12 +143,9 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 
 func (s *Site) serve(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w}
-	req := Request{Path: r.URL.Path, At: time.Now(), UserAgent: r.UserAgent(),
-		IfNoneMatch: r.Header.Get("If-None-Match"), IfModifiedSince: r.Header.Get("If-Modified-Since")}
 	defer func() {
-		req.Status = rec.status
 		s.mu.Lock()
-		s.reqs = append(s.reqs, req)
+		s.reqs = append(s.reqs, request{path: r.URL.Path, status: rec.status})
 		s.mu.Unlock()
 	}()
 	s.mu.Lock()
@@ -224,18 +212,14 @@ func (s *Site) render(body []byte) []byte {
 	if !s.opts.GBK {
 		return []byte(text)
 	}
-	out, err := simplifiedchinese.GB18030.NewEncoder().String(text)
-	if err != nil {
-		panic(fmt.Sprintf("sitetest: encode GBK: %v", err))
-	}
-	return []byte(out)
+	return GBK(text)
 }
 
 // GBK encodes s in GBK (GB18030), as a GBK site would serve it.
 func GBK(s string) []byte {
 	out, err := simplifiedchinese.GB18030.NewEncoder().String(s)
 	if err != nil {
-		panic(err)
+		panic(fmt.Sprintf("sitetest: encode GBK: %v", err))
 	}
 	return []byte(out)
 }
@@ -338,30 +322,9 @@ func (e *Env) Find(t testing.TB, indicator string, basis obs.Basis, period strin
 	return obs.Observation{}
 }
 
-// DefineUpdateFlag defines the -update flag (rewrite golden files) unless the package
-// under test already did; call it from an init function of the test package.
-func DefineUpdateFlag() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func update() bool {
-	f := flag.Lookup("update")
-	if f == nil {
-		return false
-	}
-	g, ok := f.Value.(flag.Getter)
-	if !ok {
-		return false
-	}
-	b, _ := g.Get().(bool)
-	return b
-}
-
 // Golden compares observations, as JSON lines with the site's URL written as
 // http://fixture and the retrieval time left out, with the golden file; -update
-// rewrites it.
+// rewrites it (see package golden).
 func Golden(t testing.TB, file, base string, got []obs.Observation) {
 	t.Helper()
 	var buf bytes.Buffer
@@ -375,22 +338,7 @@ func Golden(t testing.TB, file, base string, got []obs.Observation) {
 		buf.Write(b)
 		buf.WriteByte('\n')
 	}
-	if update() {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run the test with -update to create it)", err)
-	}
-	if !bytes.Equal(want, buf.Bytes()) {
-		t.Errorf("observations differ from %s (run with -update to accept):\n--- got\n%s--- want\n%s", file, buf.String(), want)
-	}
+	golden.Bytes(t, file, buf.Bytes())
 }
 
 // Metric returns the value of the counter or gauge name with the given labels, or -1

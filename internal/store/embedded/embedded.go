@@ -9,6 +9,7 @@ package embedded
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,8 +43,6 @@ var (
 type Options struct {
 	// Logger receives the store's logs (slog.Default()).
 	Logger *slog.Logger
-	// Now is the clock that dates revisions (time.Now).
-	Now func() time.Time
 }
 
 // Store is the embedded store. It is safe for concurrent use.
@@ -51,7 +50,6 @@ type Store struct {
 	db   *bolt.DB
 	dir  string
 	log  *slog.Logger
-	now  func() time.Time
 	once sync.Once
 
 	// lastRev is the time of the latest revision, kept so that revision times increase
@@ -68,9 +66,6 @@ var _ store.Store = (*Store)(nil)
 func Open(dir string, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("embedded store: create directory: %w", err)
@@ -103,17 +98,11 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("embedded store: open %s: %w", path, err)
 	}
 	s := &Store{
-		db:  db,
-		dir: dir,
-		log: opts.Logger.With("component", "store", "kind", "embedded", "path", path),
-		now: opts.Now,
-		writes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "trademon_store_writes_total",
-			Help: "Observations written to the store, by result (ok: acknowledged; error: refused or failed).",
-		}, []string{"result"}),
+		db:     db,
+		dir:    dir,
+		log:    opts.Logger.With("component", "store", "kind", "embedded", "path", path),
+		writes: store.NewWritesCounter(),
 	}
-	s.writes.WithLabelValues("ok")
-	s.writes.WithLabelValues("error")
 	return s, nil
 }
 
@@ -136,10 +125,10 @@ func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome,
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ob, rb := tx.Bucket(bucketObservations), tx.Bucket(bucketRevisions)
-		now := s.now()
+		now := time.Now()
 		for i := range os {
 			o := os[i]
-			k := keyBytes(o.Key())
+			k := store.KeyBytes(o.Key())
 			var prev obs.Observation
 			if v := ob.Get(k); v != nil {
 				if err := json.Unmarshal(v, &prev); err != nil {
@@ -330,30 +319,13 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 	return b.Put(k, data)
 }
 
-// keyBytes encodes an observation key; NUL separates the parts so that a key's
-// indicator is a prefix that Query can seek to.
-func keyBytes(k obs.Key) []byte {
-	b := make([]byte, 0, len(k.Indicator)+len(k.Region)+32)
-	b = append(b, k.Indicator...)
-	b = append(b, 0)
-	b = append(b, k.Region...)
-	b = append(b, 0)
-	b = append(b, k.Basis...)
-	b = append(b, 0)
-	b = append(b, k.Period.String()...)
-	b = append(b, 0)
-	return append(b, k.SourceKind...)
-}
-
 func conflictKey(c obs.Conflict) []byte {
-	k := keyBytes(c.Alternative.Key())
+	k := store.KeyBytes(c.Alternative.Key())
 	k = append(k, 0)
 	return append(k, c.Alternative.Source...)
 }
 
-func seqKey(seq uint64) []byte {
-	return []byte{byte(seq >> 56), byte(seq >> 48), byte(seq >> 40), byte(seq >> 32), byte(seq >> 24), byte(seq >> 16), byte(seq >> 8), byte(seq)}
-}
+func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), seq) }
 
 // utc returns the times of o in UTC, as every store does.
 func utc(o *obs.Observation) {

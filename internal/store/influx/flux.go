@@ -125,14 +125,15 @@ func (r row) time(k string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// observation decodes the tags and provenance fields shared by all measurements;
-// value is the column holding the figure.
+// observation decodes the tags, value and provenance shared by all measurements (the
+// source is a field of observations and revisions and a tag of conflicts).
 func (r row) observation() (obs.Observation, error) {
 	o := obs.Observation{
 		Indicator:  r.str("indicator"),
 		Region:     r.str("region"),
 		Basis:      obs.Basis(r.str("basis")),
 		SourceKind: obs.SourceKind(r.str("source_kind")),
+		Source:     r.str("source"),
 		Unit:       r.str("unit"),
 		URL:        r.str("url"),
 		Quote:      r.str("quote"),

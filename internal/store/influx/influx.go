@@ -118,13 +118,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		client: client,
 		write:  client.WriteAPIBlocking(cfg.Org, cfg.Bucket),
 		query:  client.QueryAPI(cfg.Org),
-		writes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "trademon_store_writes_total",
-			Help: "Observations written to the store, by result (ok: acknowledged; error: refused or failed).",
-		}, []string{"result"}),
+		writes: store.NewWritesCounter(),
 	}
-	s.writes.WithLabelValues("ok")
-	s.writes.WithLabelValues("error")
 	sp, err := spool.Open(filepath.Join(cfg.Dir, SpoolFile), sink{s}, spool.Options{
 		BatchSize: cfg.BatchSize, RetryMin: cfg.RetryMin, RetryMax: cfg.RetryMax, Logger: cfg.Logger,
 	})
@@ -197,6 +192,16 @@ func (s *Store) PutConflicts(ctx context.Context, cs []obs.Conflict) error {
 
 // Query implements store.Store.
 func (s *Store) Query(ctx context.Context, f store.Filter) ([]obs.Observation, error) {
+	out, err := s.observations(ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("influx store: query: %w", err)
+	}
+	obs.Sort(out)
+	return out, nil
+}
+
+// observations reads the observation points matching f, unsorted.
+func (s *Store) observations(ctx context.Context, f store.Filter) ([]obs.Observation, error) {
 	q, ok := fluxSelect(s.cfg.Bucket, MeasurementObservation, f, true)
 	if !ok {
 		return nil, nil
@@ -207,17 +212,12 @@ func (s *Store) Query(ctx context.Context, f store.Filter) ([]obs.Observation, e
 		if err != nil {
 			return err
 		}
-		o.Source = r.str("source")
 		if f.Match(o) {
 			out = append(out, o)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("influx store: query: %w", err)
-	}
-	obs.Sort(out)
-	return out, nil
+	return out, err
 }
 
 // Revisions implements store.Store.
@@ -229,7 +229,6 @@ func (s *Store) Revisions(ctx context.Context, f store.Filter) ([]obs.Revision, 
 		if err != nil {
 			return err
 		}
-		o.Source = r.str("source")
 		if !f.Match(o) {
 			return nil
 		}
@@ -264,7 +263,6 @@ func (s *Store) Conflicts(ctx context.Context, f store.Filter) ([]obs.Conflict, 
 		if err != nil {
 			return err
 		}
-		o.Source = r.str("source")
 		if !f.Match(o) {
 			return nil
 		}
@@ -359,17 +357,7 @@ type sink struct{ s *Store }
 
 // Latest loads the latest observation records for the spool's ledger.
 func (k sink) Latest(ctx context.Context) ([]obs.Observation, error) {
-	q, _ := fluxSelect(k.s.cfg.Bucket, MeasurementObservation, store.Filter{}, true)
-	var out []obs.Observation
-	err := k.s.rows(ctx, q, func(r row, _ time.Time) error {
-		o, err := r.observation()
-		if err != nil {
-			return err
-		}
-		o.Source = r.str("source")
-		out = append(out, o)
-		return nil
-	})
+	out, err := k.s.observations(ctx, store.Filter{})
 	if err = classify(err); err != nil {
 		var se *spool.Error
 		if errors.As(err, &se) && se.Rejected {

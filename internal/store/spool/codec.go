@@ -98,23 +98,6 @@ func decodeRecord(b []byte) (obs.Observation, error) {
 	return o, d.err
 }
 
-// keyBytes encodes an observation key for the ledger bucket. NUL separates the parts
-// because no part may contain it meaningfully (region is free text, but a NUL in it
-// cannot reach InfluxDB either).
-func keyBytes(k obs.Key) []byte {
-	b := make([]byte, 0, len(k.Indicator)+len(k.Region)+32)
-	b = append(b, k.Indicator...)
-	b = append(b, 0)
-	b = append(b, k.Region...)
-	b = append(b, 0)
-	b = append(b, k.Basis...)
-	b = append(b, 0)
-	b = append(b, k.Period.String()...)
-	b = append(b, 0)
-	b = append(b, k.SourceKind...)
-	return b
-}
-
 func appendObservation(dst []byte, o *obs.Observation) []byte {
 	dst = appendString(dst, o.Indicator)
 	dst = appendString(dst, o.Region)

@@ -130,9 +130,8 @@ type Options struct {
 	RetryMin, RetryMax time.Duration
 	// Logger receives the spool's logs (slog.Default()).
 	Logger *slog.Logger
-	// Now is the clock (time.Now); Rand is the jitter source (math/rand/v2).
-	Now  func() time.Time
-	Rand func() float64
+	// Now is the clock (time.Now).
+	Now func() time.Time
 }
 
 type pendingEntry struct {
@@ -475,9 +474,6 @@ func (s *Spool) Stats() Stats {
 	return st
 }
 
-// Path returns the spool file's path.
-func (s *Spool) Path() string { return s.path }
-
 // Close stops the delivery loop, makes a last delivery round bounded by ctx, and
 // closes the file. What could not be delivered stays on disk for the next Open.
 // Closing a closed spool does nothing.
@@ -524,7 +520,7 @@ func (s *Spool) abandon() {
 // exponential backoff and jitter, and once at start when there is work.
 func (s *Spool) run() {
 	defer close(s.loopDone)
-	bo := Backoff{Min: s.opts.RetryMin, Max: s.opts.RetryMax, Rand: s.opts.Rand}
+	bo := Backoff{Min: s.opts.RetryMin, Max: s.opts.RetryMax}
 	timer := time.NewTimer(0)
 	if st := s.Stats(); st.Entries == 0 && st.Bootstrapped {
 		timer.Stop()
@@ -730,7 +726,7 @@ func (s *Spool) commit(done []planned, bad *planned, badErr error) error {
 			if o := p.item.Observation; o != nil {
 				start := len(rec)
 				rec = encodeRecord(rec, o)
-				if err := led.Put(keyBytes(o.Key()), rec[start:len(rec):len(rec)]); err != nil {
+				if err := led.Put(store.KeyBytes(o.Key()), rec[start:len(rec):len(rec)]); err != nil {
 					return err
 				}
 			}
@@ -781,7 +777,7 @@ func (s *Spool) bootstrap(recs []obs.Observation) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		led := tx.Bucket(bucketLedger)
 		for i := range recs {
-			if err := led.Put(keyBytes(recs[i].Key()), encodeRecord(nil, &recs[i])); err != nil {
+			if err := led.Put(store.KeyBytes(recs[i].Key()), encodeRecord(nil, &recs[i])); err != nil {
 				return err
 			}
 		}

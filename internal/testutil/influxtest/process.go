@@ -127,9 +127,6 @@ func (p *Process) Server() *Server {
 	return p.server
 }
 
-// Dir returns the process's data directory (config and log live there too).
-func (p *Process) Dir() string { return p.dir }
-
 // Running reports whether the process is up.
 func (p *Process) Running() bool {
 	if p.cmd == nil {
