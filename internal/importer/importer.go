@@ -161,7 +161,7 @@ func Import(ctx context.Context, st store.Store, name string, data []byte, opts 
 	}
 	res.Rows = len(rows) + len(rejects)
 	res.Rejected = len(rejects)
-	res.Rejections = rejects
+	res.Rejections = append(res.Rejections, rejects...) // [] in JSON when none, never null
 	opts.count("rejected", len(rejects))
 
 	prev, err := stored(ctx, st, rows, opts.Kind)

@@ -3,6 +3,7 @@ package importer
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -633,5 +634,24 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+// TestImportJSONListsAreNeverNull: a clean import reports "rejections": [] in JSON, so
+// scripts can iterate over it without a null check.
+func TestImportJSONListsAreNeverNull(t *testing.T) {
+	res, err := Import(context.Background(), openStore(t), "ok.csv",
+		[]byte(header7+"retail_sales,2024,year,10500,亿元,,\n"), manual())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"rejections":[]`, `"created":1`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON lacks %s: %s", want, b)
+		}
 	}
 }
