@@ -95,6 +95,14 @@ type Observation struct {
 	Qualifier string `json:"qualifier,omitempty"`
 	EnteredBy string `json:"entered_by,omitempty"`
 	Note      string `json:"note,omitempty"`
+	// YoY is the year-on-year growth the source states beside the figure, as a ratio
+	// (0.096 for "同比增长9.6%"); nil when none is stated. It lets a missing figure of
+	// the year before be implied as Value / (1 + YoY).
+	YoY *float64 `json:"yoy,omitempty"`
+	// Resolution is the rounding step of the figure as published, in the base unit
+	// (1e6 for "9498.12亿元", 1e4 for "3338万标箱"); 0 when unknown. Two figures that
+	// differ by less than the coarser resolution state the same value.
+	Resolution float64 `json:"resolution,omitempty"`
 }
 
 // Key identifies an observation in a store: rewriting the same key is an upsert.
