@@ -2,6 +2,7 @@ package obs
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -85,6 +86,15 @@ func (ind Indicator) CheckRange(v float64) error {
 			units.Format(v, ind.DisplayUnit), ind.ID, units.Format(ind.Min, ind.DisplayUnit), units.Format(ind.Max, ind.DisplayUnit))
 	}
 	return nil
+}
+
+// Format renders a base-unit value in the display unit, with 万亿元 for yuan amounts
+// of a trillion or more ("4.55万亿元", "9498.12亿元", "3338万标箱").
+func (ind Indicator) Format(v float64) string {
+	if ind.DisplayUnit == "亿元" && math.Abs(v) >= 1e12 {
+		return units.Format(v, "万亿元")
+	}
+	return units.Format(v, ind.DisplayUnit)
 }
 
 var indicators = []Indicator{

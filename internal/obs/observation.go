@@ -1,6 +1,8 @@
 // Package obs holds trademon's observation model: indicators, periods, bases, one
-// observed figure with its provenance, and the derivations between bases (month and
-// year values from year-to-date ones). It does no I/O.
+// observed figure with its provenance, and the Index, the one place where figures are
+// chosen (final over estimate, then source precedence, then direct over derived) and
+// derived (month and year from year-to-date, USD from CNY, implied from stated
+// growth), as of a date and as known at a date. It does no I/O.
 package obs
 
 import (
@@ -87,6 +89,8 @@ type Observation struct {
 	// Quote is the sentence or cell the value was read from.
 	Quote       string    `json:"quote"`
 	PublishedAt time.Time `json:"published_at,omitzero"`
+	// RetrievedAt is when a collector fetched the figure or, for a manual figure, when
+	// staff entered it (the importer and the entry API set it); KnownAt reads it.
 	RetrievedAt time.Time `json:"retrieved_at,omitzero"`
 	// Estimate marks a preliminary figure (预计); a final figure replaces it.
 	Estimate bool `json:"estimate,omitempty"`
