@@ -1,6 +1,7 @@
 package importer_test
 
 import (
+	"math"
 	"net/url"
 	"strings"
 	"testing"
@@ -28,8 +29,8 @@ func TestBundledHistory(t *testing.T) {
 	for _, r := range rejects {
 		t.Errorf("%s:%d: rejected: %s", name, r.Line, r.Reason)
 	}
-	if len(rows) != 48 {
-		t.Errorf("%d rows, want 48", len(rows))
+	if len(rows) != 52 {
+		t.Errorf("%d rows, want 52", len(rows))
 	}
 	got := map[string]obs.Observation{}
 	for _, r := range rows {
@@ -53,7 +54,12 @@ func TestBundledHistory(t *testing.T) {
 	for key, want := range map[string]float64{
 		"goods_trade_cny/2025/year":                  4.55e12,
 		"goods_trade_cny/2025-03/ytd":                9.901e11,
-		"retail_sales/2022/year":                     9.7083e11,
+		"retail_sales/2021/year":                     9.49812e11,
+		"retail_sales/2022/year":                     9.70828e11,
+		"goods_trade_cny/2023/year":                  3.87107e12,
+		"goods_trade_cny/2024/year":                  4.5e12,
+		"usd_cny_rate/2020/year":                     6.8974,
+		"usd_cny_rate/2023/year":                     7.0467,
 		"retail_sales/2024/year":                     1.06e12,
 		"port_container_throughput/2022/year":        3.00356e7,
 		"port_container_throughput/2024/year":        3.338e7,
@@ -69,6 +75,13 @@ func TestBundledHistory(t *testing.T) {
 	for key, o := range got {
 		if want := key == "retail_sales/2024/year"; o.Estimate != want {
 			t.Errorf("%s: estimate %v, want %v", key, o.Estimate, want)
+		}
+	}
+	// The growth stated in a quote is kept, so that the year before can be implied
+	// (the 2020 retail baseline from the 2021 release).
+	for key, want := range map[string]float64{"retail_sales/2021/year": 0.096, "goods_trade_cny/2023/year": 0.059, "goods_trade_cny/2025/year": 0.014} {
+		if o := got[key]; o.YoY == nil || math.Abs(*o.YoY-want) > 1e-12 || !strings.Contains(o.Quote, "%") {
+			t.Errorf("%s: yoy %v quote %q, want %v stated in the quote", key, o.YoY, o.Quote, want)
 		}
 	}
 }
