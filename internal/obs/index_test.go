@@ -359,3 +359,21 @@ func TestIndexKnown(t *testing.T) {
 		t.Errorf("manual KnownAt %s, want the entry time", got)
 	}
 }
+
+func TestParseDate(t *testing.T) {
+	for in, want := range map[string]time.Time{
+		"2024-07":    time.Date(2024, 8, 1, 0, 0, 0, 0, Shanghai),
+		"2024-12":    time.Date(2025, 1, 1, 0, 0, 0, 0, Shanghai),
+		"2024-07-15": time.Date(2024, 7, 16, 0, 0, 0, 0, Shanghai),
+		"2024-02-29": time.Date(2024, 3, 1, 0, 0, 0, 0, Shanghai),
+	} {
+		if got, err := ParseDate(in); err != nil || !got.Equal(want) {
+			t.Errorf("ParseDate(%q) = %s, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"2024", "2024-13", "2023-02-29", "July", ""} {
+		if _, err := ParseDate(in); err == nil || !strings.Contains(err.Error(), "want YYYY-MM (the end of that month) or YYYY-MM-DD") {
+			t.Errorf("ParseDate(%q) error %v", in, err)
+		}
+	}
+}

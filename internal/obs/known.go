@@ -3,6 +3,7 @@ package obs
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -142,4 +143,20 @@ func dateOrUnknown(t time.Time) string {
 // the end of 2024-01 (2024-02-01 00:00) is "2024-01-31".
 func LastDay(t time.Time) string {
 	return t.Add(-time.Nanosecond).In(Shanghai).Format("2006-01-02")
+}
+
+// ParseDate reads a date for --at and --known (and ?at=, ?known=): "2024-07" means the
+// end of July 2024, "2024-07-15" the end of that day, both in Asia/Shanghai. It returns
+// the first instant after the date, so that a figure counts when its period has ended
+// (or it was published) by then.
+func ParseDate(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.ParseInLocation("2006-01-02", s, Shanghai); err == nil {
+		return t.AddDate(0, 0, 1), nil
+	}
+	p, err := ParsePeriod(s)
+	if err != nil || p.Granularity() != Month {
+		return time.Time{}, fmt.Errorf("invalid date %q: want YYYY-MM (the end of that month) or YYYY-MM-DD (the end of that day)", s)
+	}
+	return p.End(), nil
 }
