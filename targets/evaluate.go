@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/units"
 )
 
 // How the evaluation decides the cases the schedule math leaves open (DESIGN.md,
@@ -441,8 +442,10 @@ func (e *evaluation) sanitize() {
 	}
 }
 
+// format renders a value in the target's terms in the display unit, two decimals, so
+// that the numbers in the explanation can be checked by hand.
 func (e *evaluation) format(v float64) string {
-	s := e.ind.Format(v)
+	s := units.Format(v, e.ind.DisplayUnit)
 	if e.t.Mode == Increase && v >= 0 {
 		s = "+" + s
 	}

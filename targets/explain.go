@@ -2,6 +2,8 @@ package targets
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/trademon/trademon/internal/obs"
@@ -149,6 +151,26 @@ func (e *evaluation) input(role string, f *obs.Figure) {
 		}
 	}
 	e.x.Inputs = append(e.x.Inputs, in)
+	for i, g := range f.From {
+		e.input(role+" ("+operandRole(f.Derivation, i)+")", g)
+	}
+}
+
+// operandRole names operand i of a figure derived by d.
+func operandRole(d obs.Derivation, i int) string {
+	switch {
+	case d == obs.Converted && i == 0:
+		return "amount converted"
+	case d == obs.Converted:
+		return "exchange rate"
+	case d == obs.YearFromYTD:
+		return "January–December"
+	case d == obs.MonthFromYTD && i == 0:
+		return "year to date"
+	case d == obs.MonthFromYTD:
+		return "year to date, month before"
+	}
+	return "figure stating the growth"
 }
 
 // pathStep records the expected annual value of year y.
@@ -222,7 +244,7 @@ func abs(v float64) float64 {
 func figureInfo(f *obs.Figure) FigureInfo {
 	ind, _ := obs.Lookup(f.Indicator)
 	fi := FigureInfo{
-		Indicator: f.Indicator, Period: f.Period.String(), Basis: f.Basis, Value: f.Value, Display: ind.Format(f.Value),
+		Indicator: f.Indicator, Period: f.Period.String(), Basis: f.Basis, Value: f.Value, Display: ind.FormatFine(f.Value),
 		Source: f.Source, SourceKind: f.SourceKind, URL: f.URL, Quote: f.Quote, PublishedAt: f.PublishedAt,
 		KnownAt: f.KnownAt, Estimate: f.Estimate, YoY: f.YoY, Note: f.Note, Derivation: f.Derivation, Detail: f.Detail,
 	}
@@ -254,5 +276,6 @@ func ratesOf(ins []Input) []FigureInfo {
 			walk(*in.Chosen)
 		}
 	}
+	slices.SortStableFunc(out, func(a, b FigureInfo) int { return strings.Compare(a.Period, b.Period) })
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/units"
 )
 
 // findBaseline sets the baseline from the config or the baseline year's figure (a
@@ -15,7 +16,7 @@ func (e *evaluation) findBaseline() {
 	switch {
 	case t.Baseline != nil:
 		e.baseLevel, e.hasBase = *t.Baseline, true
-		e.step("baseline", "b = the baseline configured in the targets file", e.ind.Format(*t.Baseline), e.ind.Format(*t.Baseline))
+		e.step("baseline", "b = the baseline configured in the targets file", "", units.Format(*t.Baseline, e.ind.DisplayUnit))
 	case e.s != nil:
 		var f *obs.Figure
 		if e.s.ind.Kind == obs.Stock {
@@ -32,14 +33,14 @@ func (e *evaluation) findBaseline() {
 			if f.Estimate {
 				e.notef("the %d baseline is an estimate: %s", t.BaselineYear, strings.Join(estimateCauses(f), "; "))
 			}
-			e.step("baseline", fmt.Sprintf("b = the %s", e.figureName(f)), e.ind.Format(f.Value), e.ind.Format(f.Value))
+			e.step("baseline", fmt.Sprintf("b = the %s figure", e.figureName(f)), "", units.Format(f.Value, e.ind.DisplayUnit))
 		}
 	}
 	if t.Mode == Increase {
 		e.base = 0
 		if e.hasBase {
 			e.v.BaselineLevel = e.baseLevel
-			e.step("increase", "the target counts the increase since the baseline: value − b", "b = "+e.ind.Format(e.baseLevel), "")
+			e.step("increase", "the target counts the increase since the baseline: value − b", "", "b = "+units.Format(e.baseLevel, e.ind.DisplayUnit))
 		}
 	} else {
 		e.base = e.baseLevel

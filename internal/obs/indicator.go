@@ -3,6 +3,7 @@ package obs
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"slices"
 	"sort"
 	"strings"
@@ -95,6 +96,16 @@ func (ind Indicator) Format(v float64) string {
 		return units.Format(v, "万亿元")
 	}
 	return units.Format(v, ind.DisplayUnit)
+}
+
+// FormatFine renders a base-unit value in the display unit with up to four decimals,
+// enough to recompute a verdict by hand ("6.8974元/美元", "4421.9619亿美元").
+func (ind Indicator) FormatFine(v float64) string {
+	d, err := units.FromBase(v, ind.DisplayUnit)
+	if err != nil {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(math.Round(d*1e4)/1e4, 'f', -1, 64) + ind.DisplayUnit
 }
 
 var indicators = []Indicator{
