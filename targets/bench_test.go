@@ -114,7 +114,7 @@ func TestSyntheticData(t *testing.T) {
 	for _, c := range []struct {
 		i   int
 		gap float64
-	}{{2, 1.08e12/1.275e12 - 1}, {3, 4.2e12 / 6.9 / 5.15e11 - 1}} {
+	}{{2, 1.08e12/1.275e12 - 1}, {3, 4.2e12/6.9/5.15e11 - 1}} {
 		if !close(vs[c.i].Gap, c.gap) {
 			t.Errorf("%s: gap %g, want %g", vs[c.i].Target, vs[c.i].Gap, c.gap)
 		}

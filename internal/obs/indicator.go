@@ -3,9 +3,9 @@ package obs
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/trademon/trademon/internal/units"
