@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/units"
 )
 
 // Explanation is everything behind one verdict, enough for a person to check it by
@@ -42,6 +43,26 @@ type TargetInfo struct {
 	Path         PathKind  `json:"path"`
 	Tolerance    float64   `json:"tolerance"`
 	Mode         Mode      `json:"mode"`
+}
+
+// Sentence describes the target for people: "retail_sales ≥ 12500亿元 in 2025 ·
+// baseline the 2020 figure · compound path · tolerance 5% · mode level".
+func (t TargetInfo) Sentence() string {
+	ind := obs.MustLookup(t.Indicator)
+	dir := "≥"
+	if t.Direction == AtMost {
+		dir = "≤"
+	}
+	goal := units.Format(t.Goal, ind.DisplayUnit)
+	if t.Mode == Increase {
+		goal = fmt.Sprintf("+%s since the end of %d", goal, t.BaselineYear)
+	}
+	base := fmt.Sprintf("the %d figure", t.BaselineYear)
+	if t.Baseline != nil {
+		base = units.Format(*t.Baseline, ind.DisplayUnit) + " (configured)"
+	}
+	return fmt.Sprintf("%s %s %s in %d · baseline %s · %s path · tolerance %s · mode %s",
+		t.Indicator, dir, goal, t.GoalYear, base, t.Path, units.Format(t.Tolerance, "%"), t.Mode)
 }
 
 // Input is one slot the verdict read: the figure chosen and those set aside.

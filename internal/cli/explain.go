@@ -83,7 +83,7 @@ func writeExplanation(w io.Writer, x targets.Explanation, history string) error 
 		fmt.Fprintln(ew, history)
 	}
 	fmt.Fprintf(ew, "状态 Status: %s %s\n", v.Status.ZH(), v.Status)
-	fmt.Fprintf(ew, "目标 Target: %s\n", targetSentence(x.Target))
+	fmt.Fprintf(ew, "目标 Target: %s\n", x.Target.Sentence())
 	if v.Period != "" && v.Status != targets.NoData {
 		fmt.Fprintf(ew, "实际 Actual %s (%s %s) · 预期 Expected %s · 差距 Gap %+.2f%% · 进度 Progress %.1f%%\n",
 			units.Format(v.Actual, v.DisplayUnit), v.Period, v.Basis, units.Format(v.Expected, v.DisplayUnit), v.Gap*100, v.Progress*100)
@@ -130,25 +130,6 @@ func writeExplanation(w io.Writer, x targets.Explanation, history string) error 
 		}
 	}
 	return ew.err
-}
-
-// targetSentence describes a target's configuration in one line.
-func targetSentence(t targets.TargetInfo) string {
-	ind := obs.MustLookup(t.Indicator)
-	dir := "≥"
-	if t.Direction == targets.AtMost {
-		dir = "≤"
-	}
-	goal := ind.Format(t.Goal)
-	if t.Mode == targets.Increase {
-		goal = "+" + goal + " since the end of " + fmt.Sprint(t.BaselineYear)
-	}
-	base := fmt.Sprintf("the %d figure", t.BaselineYear)
-	if t.Baseline != nil {
-		base = ind.Format(*t.Baseline) + " (configured)"
-	}
-	return fmt.Sprintf("%s %s %s in %d; baseline %s; %s path; tolerance %.1f%%; mode %s",
-		t.Indicator, dir, goal, t.GoalYear, base, t.Path, t.Tolerance*100, t.Mode)
 }
 
 // writeFigure prints one figure with its provenance and, indented, its operands.
