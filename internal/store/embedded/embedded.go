@@ -1,10 +1,10 @@
 // Package embedded is trademon's default observation store: a single bbolt file,
 // <dir>/trademon.db, needing no server. Every Put is one fsynced transaction.
 //
-// The file holds four buckets: observations (JSON records keyed by observation key),
+// The file holds these buckets: observations (JSON records keyed by observation key),
 // revisions (JSON records under increasing sequence numbers, so oldest first),
-// conflicts (JSON records keyed by the alternative's key and source) and meta (the
-// format version).
+// conflicts (JSON records keyed by the alternative's key and source), the journal's
+// audit, audit_series and evaluations (see journal.go) and meta (the format version).
 package embedded
 
 import (
@@ -79,7 +79,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("embedded store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketObservations, bucketRevisions, bucketConflicts, bucketMeta} {
+		for _, name := range [][]byte{bucketObservations, bucketRevisions, bucketConflicts, bucketMeta, bucketAudit, bucketAuditSeries, bucketEvaluations} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome,
 	if len(os) == 0 {
 		return outcomes, nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob, rb := tx.Bucket(bucketObservations), tx.Bucket(bucketRevisions)
 		now := time.Now()
 		for i := range os {
@@ -168,6 +168,9 @@ func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome,
 	s.writes.WithLabelValues("ok").Add(float64(len(os)))
 	return outcomes, nil
 }
+
+// update runs fn in a write transaction and commits it to disk.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
 
 // Query implements store.Store.
 func (s *Store) Query(ctx context.Context, f store.Filter) ([]obs.Observation, error) {
@@ -224,7 +227,7 @@ func (s *Store) PutConflicts(ctx context.Context, cs []obs.Conflict) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketConflicts)
 		for _, c := range cs {
 			if err := putJSON(b, conflictKey(c), c); err != nil {

@@ -14,15 +14,17 @@
 //	observation  tags indicator, region, basis, period, source_kind
 //	             fields value (float), unit, url, quote, source, entered_by,
 //	             published_at, retrieved_at (RFC 3339, "" when unknown), estimate (bool),
-//	             qualifier, note; time = period start 00:00 Asia/Shanghai
+//	             qualifier, note, yoy_stated (bool), yoy (float, only when stated),
+//	             resolution (float, 0 when unknown); time = period start 00:00 Asia/Shanghai
 //	revision     same tags; fields value, previous_value, previous_source,
 //	             previous_estimate, source, url, quote, entered_by, note, estimate,
-//	             unit, published_at, retrieved_at, qualifier; time = when the change
-//	             was acknowledged (unique)
+//	             unit, published_at, retrieved_at, qualifier, yoy_stated, yoy,
+//	             resolution; time = when the change was acknowledged (unique)
 //	conflict     observation tags + source (the alternative's); fields value,
 //	             existing_value, existing_source, url, quote, existing_url,
 //	             published_at, detected_at, retrieved_at, estimate, entered_by,
-//	             qualifier, note, unit; time = period start
+//	             qualifier, note, unit, yoy_stated, yoy, resolution; time = period start
+//	evaluation, audit: the journal (see journal.go)
 package influx
 
 import (
