@@ -138,20 +138,12 @@ func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome,
 					outcomes[i] = store.Unchanged
 					continue
 				}
-				at := now.UTC()
-				if !at.After(s.lastRev) {
-					at = s.lastRev.Add(time.Nanosecond)
-				}
-				s.lastRev = at
-				rev := obs.Revision{Observation: o, PreviousValue: prev.Value, PreviousSource: prev.Source, PreviousEstimate: prev.Estimate, At: at}
-				seq, err := rb.NextSequence()
-				if err != nil {
-					return err
-				}
-				if err := putJSON(rb, seqKey(seq), rev); err != nil {
-					return err
-				}
 				outcomes[i] = store.Updated
+				if !o.SameFigure(prev) { // a revision is a changed figure, not provenance alone
+					if err := s.putRevision(rb, o, prev, now); err != nil {
+						return err
+					}
+				}
 			} else {
 				outcomes[i] = store.Created
 			}
@@ -167,6 +159,22 @@ func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome,
 	}
 	s.writes.WithLabelValues("ok").Add(float64(len(os)))
 	return outcomes, nil
+}
+
+// putRevision records that o replaced the figure of prev, dated now or 1 ns after the
+// previous revision, so that revision times strictly increase.
+func (s *Store) putRevision(rb *bolt.Bucket, o, prev obs.Observation, now time.Time) error {
+	at := now.UTC()
+	if !at.After(s.lastRev) {
+		at = s.lastRev.Add(time.Nanosecond)
+	}
+	s.lastRev = at
+	rev := obs.Revision{Observation: o, PreviousValue: prev.Value, PreviousSource: prev.Source, PreviousEstimate: prev.Estimate, At: at}
+	seq, err := rb.NextSequence()
+	if err != nil {
+		return err
+	}
+	return putJSON(rb, seqKey(seq), rev)
 }
 
 // update runs fn in a write transaction and commits it to disk.

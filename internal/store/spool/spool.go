@@ -728,7 +728,8 @@ func (s *Spool) head() []intent {
 
 // plan decides the points of each intent in order against the ledger: a new key is
 // written, a superseding figure is written with a revision point dated at its
-// acknowledgement, and anything else is dropped as unchanged.
+// acknowledgement (without one when only its provenance changed), and anything else
+// is dropped as unchanged.
 func (s *Spool) plan(its []intent) []planned {
 	out := make([]planned, len(its))
 	work := make(map[obs.Key]obs.Observation)
@@ -753,6 +754,8 @@ func (s *Spool) plan(its []intent) []planned {
 			switch {
 			case !have:
 				p.item.Observation = o
+			case o.Supersedes(prev) && o.SameFigure(prev):
+				p.item.Observation = o // provenance only: an upsert without a revision
 			case o.Supersedes(prev):
 				p.item.Observation = o
 				p.item.Revision = &obs.Revision{

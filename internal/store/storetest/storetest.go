@@ -283,11 +283,28 @@ func testManualProvenance(t *testing.T, s store.Store) {
 	m2.URL = "https://commerce.sz.gov.cn/fixed.html"
 	wantOutcomes(t, put(t, s, m2), store.Updated)
 	EqualObservations(t, []obs.Observation{m2}, query(t, s, store.Filter{}))
-	revs := revisions(t, s, store.Filter{})
-	if len(revs) != 1 || revs[0].PreviousValue != m.Value || revs[0].Observation.Note != m2.Note {
-		t.Fatalf("revisions %+v, want one for the corrected provenance", revs)
+	// A revision is a changed value (DESIGN.md): corrected provenance is kept without one.
+	if revs := revisions(t, s, store.Filter{}); len(revs) != 0 {
+		t.Fatalf("a provenance-only change recorded %d revisions (%+v), want none", len(revs), revs)
 	}
 	wantOutcomes(t, put(t, s, m2), store.Unchanged)
+	// A changed value after it is a revision, from the corrected record.
+	m3 := m2
+	m3.Value = 3.6e10
+	wantOutcomes(t, put(t, s, m3), store.Updated)
+	revs := revisions(t, s, store.Filter{})
+	if len(revs) != 1 || revs[0].PreviousValue != m.Value || revs[0].Observation.Value != m3.Value || revs[0].Observation.Note != m2.Note {
+		t.Fatalf("revisions %+v, want one from %v to %v", revs, m.Value, m3.Value)
+	}
+	// Provenance and value corrected in one batch, then provenance again: one revision.
+	m4, m5 := m3, m3
+	m4.Note = "第二次更正"
+	m5.Note, m5.Value = "第三次更正", 3.7e10
+	wantOutcomes(t, put(t, s, m4, m5, m4), store.Updated, store.Updated, store.Updated)
+	EqualObservations(t, []obs.Observation{m4}, query(t, s, store.Filter{}))
+	if revs := revisions(t, s, store.Filter{}); len(revs) != 3 || revs[1].PreviousValue != m3.Value || revs[2].PreviousValue != m5.Value || revs[2].Observation.Value != m4.Value {
+		t.Fatalf("revisions %+v, want 3.5e10→3.6e10→3.7e10→3.6e10", revs)
+	}
 }
 
 func testDuplicateInBatch(t *testing.T, s store.Store) {
