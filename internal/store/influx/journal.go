@@ -63,6 +63,9 @@ func (s *Store) AppendEvaluations(ctx context.Context, es []store.EvaluationReco
 
 // Audit implements store.Journal.
 func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]store.AuditRecord, error) {
+	if err := s.open(); err != nil {
+		return nil, err
+	}
 	q, ok := fluxAudit(s.cfg.Bucket, f)
 	if !ok {
 		return nil, nil
@@ -95,6 +98,9 @@ func (s *Store) Audit(ctx context.Context, f store.AuditFilter) ([]store.AuditRe
 
 // Evaluations implements store.Journal.
 func (s *Store) Evaluations(ctx context.Context, f store.EvaluationFilter) ([]store.EvaluationRecord, error) {
+	if err := s.open(); err != nil {
+		return nil, err
+	}
 	q, ok := fluxEvaluations(s.cfg.Bucket, f)
 	if !ok {
 		return nil, nil

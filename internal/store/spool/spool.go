@@ -175,6 +175,9 @@ type Spool struct {
 
 	failing  atomic.Bool
 	requests chan chan error
+	// wake is signalled (without blocking) by every successful append, so that the
+	// loop delivers acknowledged writes without waiting for a Sync.
+	wake     chan struct{}
 	stop     chan struct{}
 	loopDone chan struct{}
 	ctx      context.Context
@@ -226,6 +229,7 @@ func Open(path string, sink Sink, opts Options) (*Spool, error) {
 		ledger:   make(map[obs.Key]obs.Observation),
 		pending:  make(map[obs.Key]pendingEntry),
 		requests: make(chan chan error),
+		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		loopDone: make(chan struct{}),
 		flushErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -396,7 +400,18 @@ func (s *Spool) Enqueue(os []obs.Observation) ([]store.Outcome, error) {
 		s.pending[it.obs.Key()] = pendingEntry{seq: it.seq, o: it.obs}
 	}
 	s.queue = append(s.queue, added...)
+	if len(added) > 0 {
+		s.signal()
+	}
 	return outcomes, nil
+}
+
+// signal wakes the delivery loop for newly appended intents.
+func (s *Spool) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
 }
 
 // EnqueueConflicts durably appends conflicts. They are delivered as idempotent
@@ -476,6 +491,7 @@ func (s *Spool) appendIntents(n int, fill func(tx *bolt.Tx, i int, it *intent) e
 		return fmt.Errorf("spool: append to %s: %w", s.path, err)
 	}
 	s.queue = append(s.queue, added...)
+	s.signal()
 	return nil
 }
 
@@ -570,7 +586,9 @@ func (s *Spool) abandon() {
 	_ = s.db.Close()
 }
 
-// run is the delivery loop: a round on request (Sync), on a timer after a failure with
+// run is the delivery loop: a round on request (Sync), when a write was appended
+// (unless the database is failing: then the backoff timer decides, so that a stream
+// of writes does not hammer a database that is down), on a timer after a failure with
 // exponential backoff and jitter, and once at start when there is work.
 func (s *Spool) run() {
 	defer close(s.loopDone)
@@ -587,6 +605,10 @@ func (s *Spool) run() {
 			return
 		case w := <-s.requests:
 			waiters = append(waiters, w)
+		case <-s.wake:
+			if s.failing.Load() {
+				continue
+			}
 		case <-timer.C:
 		}
 	drain:
@@ -594,16 +616,19 @@ func (s *Spool) run() {
 			select {
 			case w := <-s.requests:
 				waiters = append(waiters, w)
+			case <-s.wake: // this round takes what was appended
 			default:
 				break drain
 			}
 		}
 		err := s.deliverAll(s.ctx)
+		if err != nil {
+			s.failing.Store(true) // before a waiter hears of the failure
+		}
 		for _, w := range waiters {
 			w <- err
 		}
 		if err != nil {
-			s.failing.Store(true)
 			d := bo.Failure()
 			s.log.Warn("delivery to the database failed; retrying later",
 				"err", err, "reason", reasonOf(err), "attempt", bo.Failures(), "retry_in", d, "entries", s.Stats().Entries)

@@ -510,6 +510,73 @@ func TestJournalSurvivesCrash(t *testing.T) {
 	}
 }
 
+// TestEnqueueWakesDelivery is issue 7's defect 9: acknowledged writes must not wait
+// for a later Sync or write. Nothing here calls Sync after the first.
+func TestEnqueueWakesDelivery(t *testing.T) {
+	k := &textSink{}
+	s := openSpool(t, filepath.Join(t.TempDir(), "spool.db"), k)
+	if err := s.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := s.Enqueue([]obs.Observation{sample(fmt.Sprintf("2024-%02d", i%12+1), float64(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.EnqueueConflicts([]obs.Conflict{{Alternative: sample("2023-01", 1), ExistingValue: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	waitEmpty(t, s)
+	if got := k.lines(); len(got) != 21+8 { // 20 observations, 8 of them revisions, 1 conflict
+		t.Fatalf("delivered %d lines, want 29:\n%s", len(got), strings.Join(got, "\n"))
+	}
+}
+
+// TestEnqueueDuringBackoffWaitsForTheTimer: while the database fails, a write does
+// not cut the backoff short (a stream of writes must not hammer a database that is
+// down); the timer's round delivers it.
+func TestEnqueueDuringBackoffWaitsForTheTimer(t *testing.T) {
+	k := &textSink{}
+	k.fail = func(string) error { return errDown }
+	opts := testOptions()
+	opts.RetryMin, opts.RetryMax, opts.BatchSize = time.Hour, time.Hour, 100
+	s, err := Open(filepath.Join(t.TempDir(), "spool.db"), k, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	if _, err := s.Enqueue([]obs.Observation{sample("2024-01", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(t.Context()); err == nil { // fails: the loop now waits an hour
+		t.Fatal("Sync succeeded with the database down")
+	}
+	if !s.Failing() {
+		t.Fatal("spool not failing after a failed round")
+	}
+	k.mu.Lock()
+	failed := len(k.bodies) // the first append's wake-up may have made a round of its own
+	k.mu.Unlock()
+	k.setFail(nil)
+	for i := range 5 {
+		if _, err := s.Enqueue([]obs.Observation{sample(fmt.Sprintf("2024-%02d", i+2), 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Sync(t.Context()); err != nil { // an explicit Sync still delivers
+		t.Fatal(err)
+	}
+	k.mu.Lock()
+	n := len(k.bodies)
+	k.mu.Unlock()
+	if n != failed+1 { // the failed rounds and the Sync's round: no round per write
+		t.Errorf("%d write requests, want %d", n, failed+1)
+	}
+	if got := k.lines(); len(got) != 6 {
+		t.Errorf("delivered %q, want 6 observations", got)
+	}
+}
+
 func TestCloseKeepsUndeliveredAndMetrics(t *testing.T) {
 	k := &textSink{}
 	k.fail = func(string) error { return errDown }
