@@ -251,14 +251,16 @@ func sameYoY(a, b *float64) bool {
 }
 
 // Supersedes reports whether writing o over the stored prev is an update rather than a
-// no-op. A changed figure always is. For manual figures a changed provenance (a corrected
-// URL or note) is too; for collected and reference figures it is not, so that the same
-// figure republished by a second outlet does not flip the record back and forth.
+// no-op. A changed figure always is. For manual and reference figures a changed
+// provenance (a corrected URL or note, a quote, the stated growth) is too: staff and the
+// bundled history are each one source, so a new release's better page for a reference
+// figure reaches stores that hold the old one. For collected figures it is not, so that
+// the same figure republished by a second outlet does not flip the record back and forth.
 func (o Observation) Supersedes(prev Observation) bool {
 	if !o.SameFigure(prev) {
 		return true
 	}
-	if o.SourceKind == KindManual {
+	if o.SourceKind == KindManual || o.SourceKind == KindReference {
 		return !o.SameRecord(prev)
 	}
 	return false
