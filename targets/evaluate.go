@@ -58,7 +58,7 @@ func (ix *Index) EvaluateAll(ts []Target) []Verdict {
 
 // Evaluate judges one target against the index.
 func (ix *Index) Evaluate(t Target) Verdict {
-	e := newEvaluation(ix, t, nil)
+	e := newEvaluation(ix, t, nil) // a value, so that it stays on the stack
 	e.run()
 	return e.v
 }
@@ -96,12 +96,13 @@ type measurement struct {
 type decision struct {
 	status Status // "" when the path decides
 	f      *obs.Figure
-	why    string
+	// why says why, for the explanation (set only when explaining).
+	why string
 }
 
-func newEvaluation(ix *Index, t Target, x *Explanation) *evaluation {
+func newEvaluation(ix *Index, t Target, x *Explanation) evaluation {
 	ind, _ := obs.Lookup(t.Indicator)
-	e := &evaluation{t: t, ix: ix, s: ix.series[t.Indicator], ind: ind, x: x}
+	e := evaluation{t: t, ix: ix, s: ix.series[t.Indicator], ind: ind, x: x}
 	e.v = Verdict{
 		Target: t.ID, Indicator: t.Indicator, Status: NoData, Goal: t.Goal, GoalYear: t.GoalYear,
 		NameZH: t.NameZH, NameEN: t.NameEN, Unit: ind.BaseUnit, DisplayUnit: ind.DisplayUnit,
@@ -216,12 +217,16 @@ func (e *evaluation) judge(cur *obs.Figure) {
 	}
 	e.v.Expected = e.expectedAt(m)
 	e.v.Gap = Gap(e.t.Direction, m.actual, e.v.Expected)
-	e.step("gap", e.gapFormula(), e.gapNumbers(m.actual, e.v.Expected), percentText(e.v.Gap))
+	if e.x != nil {
+		e.step("gap", e.gapFormula(), e.gapNumbers(m.actual, e.v.Expected), percentText(e.v.Gap))
+	}
 	e.v.Status = d.status
 	if d.status == "" {
 		e.v.Status = e.onSchedule(m)
 	} else {
-		e.step("status", string(d.status), d.why, string(d.status))
+		if e.x != nil {
+			e.step("status", string(d.status), d.why, string(d.status))
+		}
 	}
 	e.progress(m)
 	e.paces(d.f)
@@ -239,26 +244,46 @@ func (e *evaluation) decide(cur *obs.Figure) decision {
 	Y := t.GoalYear
 	if e.isGoalYearValue(cur) {
 		if Meets(t.Direction, e.value(cur.Value), t.Goal) {
-			return decision{Achieved, cur, fmt.Sprintf("the %d value %s meets the goal %s", Y, e.format(e.value(cur.Value)), e.goalText())}
+			d := decision{status: Achieved, f: cur}
+			if e.x != nil {
+				d.why = fmt.Sprintf("the %d value %s meets the goal %s", Y, e.format(e.value(cur.Value)), e.goalText())
+			}
+			return d
 		}
-		return decision{Missed, cur, fmt.Sprintf("the %d value %s does not meet the goal %s", Y, e.format(e.value(cur.Value)), e.goalText())}
+		d := decision{status: Missed, f: cur}
+		if e.x != nil {
+			d.why = fmt.Sprintf("the %d value %s does not meet the goal %s", Y, e.format(e.value(cur.Value)), e.goalText())
+		}
+		return d
 	}
 	if a := e.latestAnnual(); t.Direction == AtLeast && a != nil && afterBaseline(a, t.BaselineYear) && Meets(t.Direction, e.value(a.Value), t.Goal) {
 		e.notef("met early: the %s figure already meets the %d goal; the %d figure will confirm it", e.figureName(a), Y, Y)
 		if a != cur {
 			e.notef("the %s %s figure does not revoke it: a partial figure never revokes an early achievement", cur.Period, cur.Basis)
 		}
-		return decision{Achieved, a, fmt.Sprintf("met early: the %s figure %s already meets the goal %s", e.figureName(a), e.format(e.value(a.Value)), e.goalText())}
+		d := decision{status: Achieved, f: a}
+		if e.x != nil {
+			d.why = fmt.Sprintf("met early: the %s figure %s already meets the goal %s", e.figureName(a), e.format(e.value(a.Value)), e.goalText())
+		}
+		return d
 	}
 	if cur.Basis == obs.BasisYTD && cur.Period.Year() == Y {
 		v := e.value(cur.Value)
 		switch {
 		case t.Direction == AtLeast && v >= t.Goal:
 			e.notef("the January–%s figure already meets the %d goal", time.Month(cur.Period.Month()), Y)
-			return decision{Achieved, cur, fmt.Sprintf("the January–%s figure %s already meets the goal %s", time.Month(cur.Period.Month()), e.format(v), e.goalText())}
+			d := decision{status: Achieved, f: cur}
+			if e.x != nil {
+				d.why = fmt.Sprintf("the January–%s figure %s already meets the goal %s", time.Month(cur.Period.Month()), e.format(v), e.goalText())
+			}
+			return d
 		case t.Direction == AtMost && v > t.Goal:
 			e.notef("the January–%s figure already exceeds the %d ceiling", time.Month(cur.Period.Month()), Y)
-			return decision{Missed, cur, fmt.Sprintf("the January–%s figure %s already exceeds the ceiling %s", time.Month(cur.Period.Month()), e.format(v), e.goalText())}
+			d := decision{status: Missed, f: cur}
+			if e.x != nil {
+				d.why = fmt.Sprintf("the January–%s figure %s already exceeds the ceiling %s", time.Month(cur.Period.Month()), e.format(v), e.goalText())
+			}
+			return d
 		}
 	}
 	if !e.ix.asOf.Before(obs.YearPeriod(Y).End()) {
@@ -290,13 +315,17 @@ func (e *evaluation) onSchedule(m measurement) Status {
 	t := e.t
 	if t.Direction == AtMost && !m.ytd && Meets(AtMost, m.actual, t.Goal) {
 		e.notef("%s stays under the %d ceiling %s: on track; only the %d value can achieve the goal", e.format(m.actual), t.GoalYear, e.goalText(), t.GoalYear)
-		e.step("status", "at_most: under the ceiling before the goal year → on_track",
-			fmt.Sprintf("%s ≤ %s", e.format(m.actual), e.goalText()), string(OnTrack))
+		if e.x != nil {
+			e.step("status", "at_most: under the ceiling before the goal year → on_track",
+				fmt.Sprintf("%s ≤ %s", e.format(m.actual), e.goalText()), string(OnTrack))
+		}
 		return OnTrack
 	}
 	st := StatusOf(e.v.Gap, t.Tolerance)
-	e.step("status", "on_track if gap ≥ 0; at_risk if −tolerance ≤ gap < 0; behind if gap < −tolerance",
-		fmt.Sprintf("gap %s, tolerance %s", percentText(e.v.Gap), percentText(t.Tolerance)), string(st))
+	if e.x != nil {
+		e.step("status", "on_track if gap ≥ 0; at_risk if −tolerance ≤ gap < 0; behind if gap < −tolerance",
+			fmt.Sprintf("gap %s, tolerance %s", percentText(e.v.Gap), percentText(t.Tolerance)), string(st))
+	}
 	return st
 }
 
@@ -308,15 +337,19 @@ func (e *evaluation) measure(f *obs.Figure) measurement {
 	case f.Basis == obs.BasisYTD:
 		m.ytd, m.sh = true, e.s.shares[f.Period.MonthIndex()]
 		m.projected = m.actual / m.sh.s
-		e.step("projected", "projected = ytd(m) / S(m)",
-			fmt.Sprintf("%s / %.4f", e.format(m.actual), m.sh.s), e.format(m.projected))
+		if e.x != nil {
+			e.step("projected", "projected = ytd(m) / S(m)",
+				fmt.Sprintf("%s / %.4f", e.format(m.actual), m.sh.s), e.format(m.projected))
+		}
 	case e.s.ind.Kind == obs.Stock && f.Period.Month() != 12:
 		if p := e.s.stAt[(f.Period.Year()-1)*12+11]; p != nil {
 			prev := e.value(p.Value)
 			m.projected = prev + (m.actual-prev)*12/float64(f.Period.Month())
 			e.input("previous December (projection)", p)
-			e.step("projected", "projected = stock(Dec y−1) + (stock − stock(Dec y−1))·12/m",
-				fmt.Sprintf("%s + (%s − %s)·12/%d", e.format(prev), e.format(m.actual), e.format(prev), f.Period.Month()), e.format(m.projected))
+			if e.x != nil {
+				e.step("projected", "projected = stock(Dec y−1) + (stock − stock(Dec y−1))·12/m",
+					fmt.Sprintf("%s + (%s − %s)·12/%d", e.format(prev), e.format(m.actual), e.format(prev), f.Period.Month()), e.format(m.projected))
+			}
 		}
 	}
 	return m
@@ -331,7 +364,9 @@ func (e *evaluation) expectedAt(m measurement) float64 {
 		ey := e.expected(y)
 		e.pathStep(y, ey)
 		x := ey * m.sh.s
-		e.step("expected year-to-date", "expected_ytd = E(y)·S(m)", fmt.Sprintf("%s × %.4f", e.format(ey), m.sh.s), e.format(x))
+		if e.x != nil {
+			e.step("expected year-to-date", "expected_ytd = E(y)·S(m)", fmt.Sprintf("%s × %.4f", e.format(ey), m.sh.s), e.format(x))
+		}
 		return x
 	case e.s.ind.Kind == obs.Stock:
 		mo := f.Period.Month()
@@ -339,8 +374,10 @@ func (e *evaluation) expectedAt(m measurement) float64 {
 		e.pathStep(y-1, prev)
 		e.pathStep(y, cur)
 		x := ExpectedStock(t.Path, e.base, t.Goal, t.BaselineYear, t.GoalYear, y, mo)
-		e.step("expected stock", "expected = E(y−1) + (E(y) − E(y−1))·m/12",
-			fmt.Sprintf("%s + (%s − %s)·%d/12", e.format(prev), e.format(cur), e.format(prev), mo), e.format(x))
+		if e.x != nil {
+			e.step("expected stock", "expected = E(y−1) + (E(y) − E(y−1))·m/12",
+				fmt.Sprintf("%s + (%s − %s)·%d/12", e.format(prev), e.format(cur), e.format(prev), mo), e.format(x))
+		}
 		return x
 	}
 	x := e.expected(y)
@@ -390,8 +427,10 @@ func (e *evaluation) progress(m measurement) {
 	switch {
 	case t.Goal != e.base:
 		v.Progress = (annual - e.base) / (t.Goal - e.base)
-		e.step("progress", "progress = (v − b)/(g − b)",
-			fmt.Sprintf("(%s − %s) / (%s − %s)", e.format(annual), e.format(e.base), e.format(t.Goal), e.format(e.base)), percentText(v.Progress))
+		if e.x != nil {
+			e.step("progress", "progress = (v − b)/(g − b)",
+				fmt.Sprintf("(%s − %s) / (%s − %s)", e.format(annual), e.format(e.base), e.format(t.Goal), e.format(e.base)), percentText(v.Progress))
+		}
 	case Meets(t.Direction, annual, t.Goal):
 		v.Progress = 1
 	}

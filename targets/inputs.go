@@ -16,7 +16,9 @@ func (e *evaluation) findBaseline() {
 	switch {
 	case t.Baseline != nil:
 		e.baseLevel, e.hasBase = *t.Baseline, true
-		e.step("baseline", "b = the baseline configured in the targets file", "", units.Format(*t.Baseline, e.ind.DisplayUnit))
+		if e.x != nil {
+			e.step("baseline", "b = the baseline configured in the targets file", "", units.Format(*t.Baseline, e.ind.DisplayUnit))
+		}
 	case e.s != nil:
 		var f *obs.Figure
 		if e.s.ind.Kind == obs.Stock {
@@ -33,14 +35,18 @@ func (e *evaluation) findBaseline() {
 			if f.Estimate {
 				e.notef("the %d baseline is an estimate: %s", t.BaselineYear, strings.Join(estimateCauses(f), "; "))
 			}
-			e.step("baseline", fmt.Sprintf("b = the %s figure", e.figureName(f)), "", units.Format(f.Value, e.ind.DisplayUnit))
+			if e.x != nil {
+				e.step("baseline", fmt.Sprintf("b = the %s figure", e.figureName(f)), "", units.Format(f.Value, e.ind.DisplayUnit))
+			}
 		}
 	}
 	if t.Mode == Increase {
 		e.base = 0
 		if e.hasBase {
 			e.v.BaselineLevel = e.baseLevel
-			e.step("increase", "the target counts the increase since the baseline: value − b", "", "b = "+units.Format(e.baseLevel, e.ind.DisplayUnit))
+			if e.x != nil {
+				e.step("increase", "the target counts the increase since the baseline: value − b", "", "b = "+units.Format(e.baseLevel, e.ind.DisplayUnit))
+			}
 		}
 	} else {
 		e.base = e.baseLevel
