@@ -205,7 +205,7 @@ func (e *evaluation) missingNote() {
 		need = append(need, fmt.Sprintf("the %s %s (the baseline; %s)", ind.ID, annualWord(ind, y0), howToEnter(ind)))
 	}
 	if !observedAfter(s, y0, Y) {
-		need = append(need, fmt.Sprintf("a %s figure for a period after %d and up to %d (%s)", ind.ID, y0, Y, howToEnter(ind)))
+		need = append(need, fmt.Sprintf("a figure of %s for a period after %d and up to %d (%s)", ind.ID, y0, Y, howToEnter(ind)))
 	}
 	if converted && len(e.ix.obs.Unconverted(t.Indicator)) > 0 {
 		need = append(need, fmt.Sprintf("the %s annual average of %d or an earlier year, to convert %s to USD (%s)", c.Rate, y0, c.From, howToEnter(obs.MustLookup(c.Rate))))
