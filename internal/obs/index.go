@@ -94,9 +94,10 @@ type IndexOptions struct {
 
 // Index is the one place where figures are chosen and derived: for every slot, the
 // published figures and those derived from them (month and year from year-to-date,
-// USD from CNY, implied from stated growth) compete, and one is chosen by Better.
-// Verdicts and metrics read the same Index. Build it with NewIndex; it is not modified
-// afterwards and is safe for concurrent use.
+// USD from CNY, implied from stated growth) compete, and one is chosen — final over
+// estimate, then source precedence, then direct over derived (see rank). Verdicts and
+// metrics read the same Index. Build it with NewIndex; it is not modified afterwards
+// and is safe for concurrent use.
 type Index struct {
 	opts  IndexOptions
 	slots map[SlotKey]*Slot

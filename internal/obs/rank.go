@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// Better reports whether figure a wins its slot over b (DESIGN.md, "Which figure"):
+// rank returns +1 when figure a wins its slot over b, −1 when b wins, 0 when they are
+// alike (DESIGN.md, "Which figure"):
 //
 //  1. anything beats a figure implied by stated growth (the lowest precedence: an
 //     implied figure never overrides a published or derived one);
@@ -16,9 +17,6 @@ import (
 //  5. the later publication wins (a revised figure replaces the one it revises);
 //  6. ties go to the source, URL and value that sort first, so the choice never
 //     depends on the order of the input.
-func Better(a, b *Figure) bool { return rank(a, b) > 0 }
-
-// rank returns +1 when a wins over b, −1 when b wins, 0 when they are alike.
 func rank(a, b *Figure) int {
 	if c := rankStep(a, b); c.step != stepTie {
 		return c.sign

@@ -99,12 +99,17 @@ func (h TargetsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		server.Error(w, status(err), err.Error())
 		return
 	}
-	ix, err := h.Evaluator.Index(r.Context(), q)
-	if err != nil {
-		server.Error(w, status(err), err.Error())
-		return
+	var vs []targets.Verdict
+	if snap, ok := h.Evaluator.Snapshot(); ok && q.IsZero() {
+		vs = snap.Verdicts // what /metrics and the overview show
+	} else {
+		ix, err := h.Evaluator.Index(r.Context(), q)
+		if err != nil {
+			server.Error(w, status(err), err.Error())
+			return
+		}
+		vs = ix.EvaluateAll(h.Evaluator.Targets())
 	}
-	vs := ix.EvaluateAll(h.Evaluator.Targets())
 	if vs == nil {
 		vs = []targets.Verdict{}
 	}
