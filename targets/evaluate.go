@@ -333,6 +333,10 @@ func (e *evaluation) onSchedule(m measurement) Status {
 func (e *evaluation) measure(f *obs.Figure) measurement {
 	m := measurement{f: f, actual: e.value(f.Value)}
 	m.projected = m.actual
+	if e.x != nil && e.t.Mode == Increase {
+		e.step("actual", "actual = value − b (the increase since the baseline)",
+			fmt.Sprintf("%s − %s", units.Format(f.Value, e.ind.DisplayUnit), units.Format(e.baseLevel, e.ind.DisplayUnit)), e.format(m.actual))
+	}
 	switch {
 	case f.Basis == obs.BasisYTD:
 		m.ytd, m.sh = true, e.s.shares[f.Period.MonthIndex()]
