@@ -176,10 +176,14 @@ type Run struct {
 	FetchTime, ExtractTime, StoreTime time.Duration
 }
 
-// Result is ResultSuccess or ResultError.
+// Result is ResultError when the run failed, else ResultPartial when it rejected
+// figures, else ResultSuccess.
 func (run *Run) Result() string {
-	if run.Err != nil {
+	switch {
+	case run.Err != nil:
 		return ResultError
+	case len(run.Rejected) > 0:
+		return ResultPartial
 	}
 	return ResultSuccess
 }
@@ -443,9 +447,10 @@ func LatestPeriodEnd(kind obs.Kind, t time.Time) time.Time {
 // finish records a run: metrics, log, history.
 func (r *Runner) finish(run *Run, logger *slog.Logger) {
 	name := run.Collector
-	r.m.runs.WithLabelValues(name, run.Result()).Inc()
 	r.m.duration.WithLabelValues(name).Set(run.Finished.Sub(run.Started).Seconds())
-	if run.Err == nil {
+	result := run.Result()
+	r.m.runs.WithLabelValues(name, result).Inc()
+	if result != ResultError {
 		r.m.lastSuccess.WithLabelValues(name).Set(float64(run.Finished.Unix()))
 	}
 	for _, st := range stagesOf(run.Err) {
@@ -456,9 +461,12 @@ func (r *Runner) finish(run *Run, logger *slog.Logger) {
 		"articles", run.Articles(), "accepted", len(run.Records), "created", run.Created, "updated", run.Updated,
 		"unchanged", run.Unchanged, "rejected", len(run.Rejected), "conflicts", len(run.Conflicts),
 	}
-	if run.Err != nil {
+	switch result {
+	case ResultError:
 		logger.Error("collector run failed", append(attrs, "err", run.Err)...)
-	} else {
+	case ResultPartial:
+		logger.Warn("collector run done, some figures rejected", attrs...)
+	default:
 		logger.Info("collector run done", attrs...)
 	}
 	r.mu.Lock()

@@ -558,3 +558,41 @@ func TestWantFollowsTheStore(t *testing.T) {
 		})
 	}
 }
+
+// TestRunWithRejectionsIsPartial checks that a run which stored figures but rejected
+// one (a unit slip on one article) is neither a plain success nor an error: result
+// "partial" in the metrics, the run's record and a line on the status page.
+func TestRunWithRejectionsIsPartial(t *testing.T) {
+	site, env := newEnv(t, envOpts{})
+	site.Replace("6351.23亿元", "635.123亿元")
+	run, err := env.Runner.RunOnce(context.Background(), retail.Name, collectors.RunOptions{})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if run.Result() != collectors.ResultPartial || len(run.Rejected) != 1 || run.Created != 2 {
+		t.Errorf("result %s, %d rejected, %d created; want partial, 1, 2", run.Result(), len(run.Rejected), run.Created)
+	}
+	for result, want := range map[string]float64{"partial": 1, "success": 0, "error": 0} {
+		if v := metric(t, env, "trademon_collector_runs_total", "result", result); v != want {
+			t.Errorf("runs_total{result=%s} = %v, want %v", result, v, want)
+		}
+	}
+	if v := metric(t, env, "trademon_collector_rejected_total", "reason", "out_of_range"); v != 1 {
+		t.Errorf("rejected_total{reason=out_of_range} = %v, want 1", v)
+	}
+	if v := metric(t, env, "trademon_collector_last_success_timestamp_seconds"); v < float64(run.Started.Unix()) {
+		t.Errorf("last_success = %v: a partial run ran to its end and stored what it could", v)
+	}
+	if n := len(env.Stored(t)); n != 2 {
+		t.Errorf("%d stored, want 2 (the slipped 1-8月 figure not among them)", n)
+	}
+	rec := httptest.NewRecorder()
+	env.Runner.StatusHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/collectors", nil))
+	page := rec.Body.String()
+	for _, want := range []string{"部分成功 partial", "最近拒绝 Last rejected", "1 个数值被拒绝 1 figure rejected",
+		"retail_sales ytd 2025-08 = 635.12亿元, with no figure known near it"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("status page lacks %q:\n%s", want, page)
+		}
+	}
+}

@@ -16,8 +16,8 @@ type Provenance struct {
 }
 
 // Observation returns the collector observation of m's value for an indicator,
-// basis and period, with the mention's sentence as its quote and the estimate flag of
-// the mention, normalised.
+// basis and period, with the mention's sentence as its quote, the estimate flag of the
+// mention and the rounding step of the figure as written (its resolution), normalised.
 func Observation(p Provenance, m *Mention, indicator string, basis obs.Basis, period obs.Period) obs.Observation {
 	o := obs.Observation{
 		Indicator:   indicator,
@@ -33,6 +33,7 @@ func Observation(p Provenance, m *Mention, indicator string, basis obs.Basis, pe
 		PublishedAt: p.Published,
 		RetrievedAt: p.Retrieved,
 		Estimate:    m.Estimate,
+		Resolution:  m.Resolution,
 	}
 	o.Normalize()
 	return o
