@@ -425,23 +425,12 @@ func (r *Runner) want(ctx context.Context, c Collector) (func(time.Time) bool, e
 			return true
 		}
 		for id, end := range newest {
-			if end.Before(LatestPeriodEnd(obs.MustLookup(id).Kind, listed)) {
+			if end.Before(obs.LatestPeriodEnd(obs.MustLookup(id).Kind, listed)) {
 				return true
 			}
 		}
 		return false
 	}, nil
-}
-
-// LatestPeriodEnd returns the end of the latest period an article published at t can
-// report for an indicator of the given kind: a flow figure covers a period that has
-// ended (at the latest the month before t), a stock may be as of t's month.
-func LatestPeriodEnd(kind obs.Kind, t time.Time) time.Time {
-	p := obs.PeriodOf(t)
-	if kind == obs.Flow {
-		return p.Start()
-	}
-	return p.End()
 }
 
 // finish records a run: metrics, log, history.
@@ -539,14 +528,10 @@ func (r *Runner) Start(ctx context.Context) error {
 		if col == nil || !col.Enabled {
 			continue
 		}
-		sched := col.Cron
-		if sched == nil {
-			s, err := settings.ParseSchedule(col.Schedule)
-			if err != nil {
-				cancel()
-				return fmt.Errorf("collector %s: schedule %q: %w", name, col.Schedule, err)
-			}
-			sched = s
+		sched, err := settings.ParseSchedule(col.Schedule)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("collector %s: schedule %q: %w", name, col.Schedule, err)
 		}
 		var started atomic.Bool
 		job := chain.Then(cron.FuncJob(func() {

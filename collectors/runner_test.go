@@ -313,30 +313,6 @@ func TestRunDecidesFromTheStore(t *testing.T) {
 	}
 }
 
-func TestLatestPeriodEnd(t *testing.T) {
-	sh := func(s string) time.Time {
-		tm, err := time.ParseInLocation("2006-01-02", s, obs.Shanghai)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tm
-	}
-	tests := []struct {
-		kind obs.Kind
-		at   string
-		want string
-	}{
-		{obs.Flow, "2025-09-26", "2025-09-01"},  // 1-8月 ends 2025-09-01
-		{obs.Flow, "2025-01-08", "2025-01-01"},  // the year's preliminary total
-		{obs.Stock, "2025-10-14", "2025-11-01"}, // a count as of October
-	}
-	for _, tt := range tests {
-		if got := collectors.LatestPeriodEnd(tt.kind, sh(tt.at)); !got.Equal(sh(tt.want)) {
-			t.Errorf("LatestPeriodEnd(%s, %s) = %s, want %s", tt.kind, tt.at, got, tt.want)
-		}
-	}
-}
-
 func TestStatusPage(t *testing.T) {
 	site, env := newEnv(t, envOpts{})
 	ctx := context.Background()
@@ -424,10 +400,6 @@ func (l *logWatch) WithGroup(string) slog.Handler      { return l }
 
 func schedulerEnv(t *testing.T, c collectors.Collector, logger *slog.Logger) *collectors.Runner {
 	t.Helper()
-	sched, err := settings.ParseSchedule("CRON_TZ=Asia/Shanghai * * * * * *")
-	if err != nil {
-		t.Fatal(err)
-	}
 	st, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -435,7 +407,7 @@ func schedulerEnv(t *testing.T, c collectors.Collector, logger *slog.Logger) *co
 	t.Cleanup(func() { _ = st.Close() })
 	r, err := collectors.NewRunner(collectors.RunnerOptions{
 		Collectors: []collectors.Collector{c}, Store: st, Logger: logger,
-		Config: settings.Collectors{"retail": {Enabled: true, Schedule: "CRON_TZ=Asia/Shanghai * * * * * *", Timeout: time.Minute, Cron: sched}},
+		Config: settings.Collectors{"retail": {Enabled: true, Schedule: "CRON_TZ=Asia/Shanghai * * * * * *", Timeout: time.Minute}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -596,3 +568,4 @@ func TestRunWithRejectionsIsPartial(t *testing.T) {
 		}
 	}
 }
+

@@ -208,8 +208,8 @@ func collectorsSummary(cfg *settings.Config) []string {
 			srcs[i] = s.Name
 		}
 		state := "disabled"
-		if c.Enabled {
-			state = "enabled, next run " + c.Cron.Next(now).In(obs.Shanghai).Format("2006-01-02 15:04 MST")
+		if sched, err := settings.ParseSchedule(c.Schedule); c.Enabled && err == nil {
+			state = "enabled, next run " + sched.Next(now).In(obs.Shanghai).Format("2006-01-02 15:04 MST")
 		}
 		out = append(out, fmt.Sprintf("collector   %-10s %s; sources: %s", n, state, strings.Join(srcs, ", ")))
 	}

@@ -95,7 +95,16 @@ type Options struct {
 	Collectors []string
 	// Env holds the environment as os.Environ returns it; nil means os.Environ().
 	Env []string
+	// CheckSource, when set, checks what only the part that uses a source can: that
+	// its selectors, title pattern and page pattern compile (collectors/fetch.CheckSource).
+	// Its problems are reported under the source's key, with the file and line, like
+	// every other problem. Nil checks only what this package can.
+	CheckSource func(*Source) []SourceProblem
 }
+
+// SourceProblem is what a CheckSource finds wrong with one key of a source: Key is
+// the key inside the source ("link_selector"), Msg what is wrong with its value.
+type SourceProblem struct{ Key, Msg string }
 
 // Load reads the config: built-in defaults, overlaid by the file at path (if path is not
 // empty), overlaid by TRADEMON_* environment variables, then validated. On any problem it
@@ -122,7 +131,7 @@ func Load(path string, opts Options) (*Config, error) {
 		env = os.Environ()
 	}
 	probs := applyEnv(cfg, env)
-	probs = append(probs, cfg.validate(lines, opts.Collectors)...)
+	probs = append(probs, cfg.validate(lines, opts)...)
 	if len(probs) > 0 {
 		return nil, &Error{probs}
 	}

@@ -1,17 +1,13 @@
 // Package settings loads trademon's main config file: built-in defaults (embedded from
 // config/default.yaml), overlaid by the user's file, overlaid by TRADEMON_* environment
 // variables. Decoding is strict (unknown keys are errors) and everything is validated
-// at load, with messages that name the file, the line, the key and the problem;
-// cron specs, CSS selectors and regular expressions are compiled then.
+// at load, with messages that name the file, the line, the key and the problem. The
+// package holds the decoded config and its problems only: the parts that use a value
+// compile it (collectors/fetch a source's selectors and patterns, through
+// Options.CheckSource at load; the collectors runner the cron schedules).
 package settings
 
-import (
-	"regexp"
-	"time"
-
-	"github.com/andybalholm/cascadia"
-	"github.com/robfig/cron/v3"
-)
+import "time"
 
 // Config is the whole main config. Key names are contracts (DESIGN.md);
 // config/trademon.example.yaml documents every key.
@@ -106,9 +102,6 @@ type Collector struct {
 	// Timeout bounds one run.
 	Timeout time.Duration `yaml:"timeout"`
 	Sources []Source      `yaml:"sources"`
-
-	// Cron is Schedule compiled at load.
-	Cron cron.Schedule `yaml:"-"`
 }
 
 // Source is one public site a collector reads: where its release lists are and how to
@@ -140,13 +133,6 @@ type Source struct {
 	Delay time.Duration `yaml:"delay"`
 	// MaxPages caps the pages (list and article) fetched per run.
 	MaxPages int `yaml:"max_pages"`
-
-	// Compiled at load.
-	Title *regexp.Regexp    `yaml:"-"`
-	Link  cascadia.Selector `yaml:"-"`
-	Date  cascadia.Selector `yaml:"-"`
-	Body  cascadia.Selector `yaml:"-"`
-	Next  cascadia.Selector `yaml:"-"`
 }
 
 // Encodings a source may declare.

@@ -235,7 +235,7 @@ func Config(t testing.TB, yaml, base string) *settings.Config {
 	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := settings.Load(file, settings.Options{Env: []string{}})
+	cfg, err := settings.Load(file, settings.Options{Env: []string{}, CheckSource: fetch.CheckSource})
 	if err != nil {
 		t.Fatalf("load fixture config: %v", err)
 	}
