@@ -569,3 +569,43 @@ func TestRunWithRejectionsIsPartial(t *testing.T) {
 	}
 }
 
+// TestUnreadableArticleReportedOnce checks that an article whose figure cannot be read
+// is one extract failure naming its URL once, and that no second, misleading "has the
+// body_selector changed?" failure is added when every article was unreadable.
+func TestUnreadableArticleReportedOnce(t *testing.T) {
+	site, env := newEnv(t, envOpts{})
+	site.Replace("亿元，同比增长", "，同比增长") // the unit is gone: "7110.66，同比增长5.0%"
+	_, err := env.Runner.RunOnce(context.Background(), retail.Name, collectors.RunOptions{})
+	if err == nil {
+		t.Fatal("the run succeeded")
+	}
+	var extractErrs []string
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		var se *collectors.StageError
+		if errors.As(e, &se) && se.Stage == collectors.StageExtract {
+			extractErrs = append(extractErrs, se.Error())
+		}
+	}
+	walk(err)
+	if len(extractErrs) != 3 {
+		t.Fatalf("%d extract failures, want 3 (one per article):\n%v", len(extractErrs), err)
+	}
+	for i, p := range []string{post9, post8, post7} {
+		if n := strings.Count(extractErrs[i], site.URL+p); n != 1 {
+			t.Errorf("failure names its URL %d times, want once: %s", n, extractErrs[i])
+		}
+		if !strings.Contains(extractErrs[i], "figure cannot be read") {
+			t.Errorf("failure does not say what is wrong: %s", extractErrs[i])
+		}
+	}
+	if strings.Contains(err.Error(), "body_selector") {
+		t.Errorf("a misleading body_selector failure was added:\n%v", err)
+	}
+}
