@@ -17,7 +17,8 @@ type Provenance struct {
 
 // Observation returns the collector observation of m's value for an indicator,
 // basis and period, with the mention's sentence as its quote, the estimate flag of the
-// mention and the rounding step of the figure as written (its resolution), normalised.
+// mention, the rounding step of the figure as written (its resolution) and the
+// year-on-year growth stated right after it (Mention.YoY), normalised.
 func Observation(p Provenance, m *Mention, indicator string, basis obs.Basis, period obs.Period) obs.Observation {
 	o := obs.Observation{
 		Indicator:   indicator,
@@ -34,6 +35,9 @@ func Observation(p Provenance, m *Mention, indicator string, basis obs.Basis, pe
 		RetrievedAt: p.Retrieved,
 		Estimate:    m.Estimate,
 		Resolution:  m.Resolution,
+	}
+	if g, ok := m.YoY(); ok {
+		o.YoY = &g
 	}
 	o.Normalize()
 	return o
