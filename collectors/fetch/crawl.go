@@ -27,6 +27,11 @@ import (
 // source's page_pattern — until a page whose dated articles are all older than
 // opts.From, a page with no article links, or no next page; articles listed before
 // opts.From are not fetched. Pages (list and article) count against max_pages.
+//
+// Every page comes from the source's own hosts (those of its list URLs and its
+// allowed_hosts): a link or a redirect elsewhere is an article (or list) error, not a
+// fetch, and no connection goes to a non-public address the source is not on. An
+// article's URL is where it was found after any redirect.
 func (f *Fetcher) Crawl(ctx context.Context, cfg *settings.Source, opts collectors.CrawlOptions, visit func(collectors.Article) error) (collectors.CrawlStats, error) {
 	var st collectors.CrawlStats
 	src, err := compileErr(cfg)
@@ -34,6 +39,8 @@ func (f *Fetcher) Crawl(ctx context.Context, cfg *settings.Source, opts collecto
 		st.ListErrors = append(st.ListErrors, err)
 		return st, nil
 	}
+	pol := newPolicy(ctx, f.resolver, cfg.ListURLs, cfg.AllowedHosts)
+	ctx = withPolicy(ctx, pol)
 	maxPages := src.MaxPages
 	if opts.MaxPages > 0 {
 		maxPages = opts.MaxPages
@@ -99,6 +106,11 @@ func (f *Fetcher) Crawl(ctx context.Context, cfg *settings.Source, opts collecto
 					st.Skipped++
 					continue
 				}
+				if err := pol.allowURL(it.u); err != nil {
+					f.metrics.requests.WithLabelValues(it.u.Host, "refused").Inc()
+					st.ArticleErrors = append(st.ArticleErrors, fmt.Errorf("%s: not fetched: %w", it.url, err))
+					continue
+				}
 				if !take() {
 					return st, nil
 				}
@@ -125,6 +137,12 @@ func (f *Fetcher) Crawl(ctx context.Context, cfg *settings.Source, opts collecto
 			}
 			pageNo++
 			pageURL, generated = nextPage(doc, page.FinalURL, listURL, src, pageNo)
+			if u, err := url.Parse(pageURL); pageURL != "" && err == nil {
+				if err := pol.allowURL(u); err != nil {
+					st.ListErrors = append(st.ListErrors, fmt.Errorf("list page %s: not fetched: %w", pageURL, err))
+					break
+				}
+			}
 		}
 	}
 	return st, nil
@@ -133,6 +151,7 @@ func (f *Fetcher) Crawl(ctx context.Context, cfg *settings.Source, opts collecto
 // item is one matched link on a list page.
 type item struct {
 	url, title string
+	u          *url.URL
 	listed     time.Time
 }
 
@@ -146,12 +165,16 @@ func listItems(doc *goquery.Document, base string, src *source) ([]item, int) {
 		if u == "" {
 			return
 		}
+		parsed, err := url.Parse(u)
+		if err != nil {
+			return
+		}
 		links++
 		title := linkTitle(a, src)
 		if src.title != nil && !src.title.MatchString(title) {
 			return
 		}
-		out = append(out, item{url: u, title: title, listed: listDate(a, src)})
+		out = append(out, item{url: u, u: parsed, title: title, listed: listDate(a, src)})
 	})
 	return out, links
 }
@@ -258,7 +281,7 @@ func (f *Fetcher) article(ctx context.Context, it item, src *source, source stri
 		return fetchedArticle{}, fmt.Errorf("%s: body_selector %q matches only empty elements", it.url, src.BodySelector)
 	}
 	a := collectors.Article{
-		Source: source, URL: it.url, Title: it.title, Published: it.listed,
+		Source: source, URL: page.FinalURL, Title: it.title, Published: it.listed,
 		Retrieved: page.Retrieved, Text: text,
 	}
 	if a.Published.IsZero() {

@@ -108,8 +108,13 @@ type Collector struct {
 // find the articles and their text. Navigation is configuration; extraction is code.
 type Source struct {
 	Name string `yaml:"name"`
-	// ListURLs are the release list pages to start from.
+	// ListURLs are the release list pages to start from. Their hosts are the
+	// source's own: list pages, articles and redirects must stay on them.
 	ListURLs []string `yaml:"list_urls"`
+	// AllowedHosts names further hosts the source's pages may come from (a site that
+	// serves its articles from a second host); host names or addresses, without
+	// scheme, port or path. A name must resolve to public addresses.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 	// LinkSelector selects the article links (<a>) on a list page.
 	LinkSelector string `yaml:"link_selector"`
 	// TitlePattern is a regular expression a link's title must match to be followed.

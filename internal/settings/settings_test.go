@@ -26,7 +26,7 @@ func load(path string, env ...string) (*Config, error) {
 var invalidFiles = map[string]string{
 	"invalid-unknown-key.yaml":            "testdata/invalid-unknown-key.yaml:2: listn: unknown key (known keys: collectors, fetch, history, listen, refresh_interval, store, targets, tasks, users)",
 	"invalid-unknown-nested-key.yaml":     "testdata/invalid-unknown-nested-key.yaml:5: store.influxdb.tokn: unknown key (known keys of store.influxdb: bucket, org, timeout, token, url)",
-	"invalid-unknown-source-key.yaml":     "testdata/invalid-unknown-source-key.yaml:5: collectors.retail.sources[0].list_url: unknown key (known keys of collectors.retail.sources[0]: body_selector, date_selector, delay, encoding, link_selector, list_urls, max_pages, name, next_selector, page_pattern, title_pattern)",
+	"invalid-unknown-source-key.yaml":     "testdata/invalid-unknown-source-key.yaml:5: collectors.retail.sources[0].list_url: unknown key (known keys of collectors.retail.sources[0]: allowed_hosts, body_selector, date_selector, delay, encoding, link_selector, list_urls, max_pages, name, next_selector, page_pattern, title_pattern)",
 	"invalid-listen.yaml":                 `testdata/invalid-listen.yaml:1: listen: invalid address "localhost": want host:port, e.g. 127.0.0.1:8080`,
 	"invalid-listen-port.yaml":            `testdata/invalid-listen-port.yaml:1: listen: invalid port "99999" in "127.0.0.1:99999"`,
 	"invalid-store-kind.yaml":             `testdata/invalid-store-kind.yaml:2: store.kind: unknown store kind "postgres" (want embedded or influxdb)`,
@@ -47,7 +47,9 @@ var invalidFiles = map[string]string{
 	"invalid-cron.yaml":                   `testdata/invalid-cron.yaml:3: collectors.retail.schedule: invalid cron spec "30 9 * * *": expected exactly 6 fields, found 5: [30 9 * * *] (want six fields with seconds, e.g. "CRON_TZ=Asia/Shanghai 0 30 9 * * *")`,
 	"invalid-timeout.yaml":                "testdata/invalid-timeout.yaml:3: collectors.port.timeout: must be a positive duration, got 0s",
 	"invalid-no-sources.yaml":             "testdata/invalid-no-sources.yaml:4: collectors.standards.sources: an enabled collector needs at least one source",
-	"invalid-duplicate-source.yaml":       `testdata/invalid-duplicate-source.yaml:8: collectors.trade.sources[1].name: duplicate source name "customs-news"`,
+	"invalid-allowed-hosts.yaml": "testdata/invalid-allowed-hosts.yaml:6: collectors.trade.sources[0].allowed_hosts[1]: invalid host \"https://files2.customs.gov.cn/\": want a host name or address such as files.example.gov.cn, without scheme, port or path\n" +
+		"testdata/invalid-allowed-hosts.yaml:6: collectors.trade.sources[0].allowed_hosts[2]: invalid host \"files3.customs.gov.cn:8080\": want a host name or address such as files.example.gov.cn, without scheme, port or path",
+	"invalid-duplicate-source.yaml": `testdata/invalid-duplicate-source.yaml:8: collectors.trade.sources[1].name: duplicate source name "customs-news"`,
 	"invalid-source.yaml": strings.Join([]string{
 		`testdata/invalid-source.yaml:4: collectors.port.sources[0].name: invalid source name "Jtys News": use lower-case letters, digits and '-'`,
 		`testdata/invalid-source.yaml:5: collectors.port.sources[0].list_urls[0]: invalid URL "jtys.sz.gov.cn/index.html": want an absolute http(s) URL`,

@@ -23,6 +23,9 @@ func ParseSchedule(spec string) (cron.Schedule, error) { return cronParser.Parse
 
 var sourceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
+// hostNameRE accepts a DNS name or an IPv4 address, or an IPv6 address in brackets.
+var hostNameRE = regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])$`)
+
 // validator collects the problems of the main config. A value set by an environment
 // variable is reported against that variable rather than a line of the file.
 type validator struct {
@@ -168,6 +171,11 @@ func (s *Source) validate(v *validator, key string) {
 	for i, raw := range s.ListURLs {
 		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			v.addf(fmt.Sprintf("%s.list_urls[%d]", key, i), "invalid URL %q: want an absolute http(s) URL", raw)
+		}
+	}
+	for i, h := range s.AllowedHosts {
+		if !hostNameRE.MatchString(h) {
+			v.addf(fmt.Sprintf("%s.allowed_hosts[%d]", key, i), "invalid host %q: want a host name or address such as files.example.gov.cn, without scheme, port or path", h)
 		}
 	}
 	if s.LinkSelector == "" {
