@@ -32,8 +32,10 @@ type Config struct {
 
 	// File is where the config was read from, or "(built-in defaults)".
 	File string `yaml:"-"`
-	// envSet records which TRADEMON_* variables were applied, for messages.
+	// envSet records which TRADEMON_* variables were applied, and lines the line of
+	// every key path in File, for messages (Problemf).
 	envSet map[string]bool
+	lines  map[string]int
 }
 
 // Store selects and configures the observation store.

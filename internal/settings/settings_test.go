@@ -24,9 +24,13 @@ func load(path string, env ...string) (*Config, error) {
 
 // invalidFiles maps every testdata/invalid-*.yaml to the exact message Load gives.
 var invalidFiles = map[string]string{
-	"invalid-unknown-key.yaml":            "testdata/invalid-unknown-key.yaml:2: listn: unknown key (known keys: collectors, fetch, history, listen, refresh_interval, store, targets, tasks, users)",
-	"invalid-unknown-nested-key.yaml":     "testdata/invalid-unknown-nested-key.yaml:5: store.influxdb.tokn: unknown key (known keys of store.influxdb: bucket, org, timeout, token, url)",
-	"invalid-unknown-source-key.yaml":     "testdata/invalid-unknown-source-key.yaml:5: collectors.retail.sources[0].list_url: unknown key (known keys of collectors.retail.sources[0]: allowed_hosts, body_selector, date_selector, delay, encoding, link_selector, list_urls, max_pages, name, next_selector, page_pattern, title_pattern)",
+	"invalid-unknown-key.yaml":        "testdata/invalid-unknown-key.yaml:2: listn: unknown key (known keys: collectors, fetch, history, listen, refresh_interval, store, targets, tasks, users)",
+	"invalid-unknown-nested-key.yaml": "testdata/invalid-unknown-nested-key.yaml:5: store.influxdb.tokn: unknown key (known keys of store.influxdb: bucket, org, timeout, token, url)",
+	// Every problem: the misspelt key, and what the source lacks for want of it.
+	"invalid-unknown-source-key.yaml": "testdata/invalid-unknown-source-key.yaml:4: collectors.retail.sources[0].list_urls: needs at least one list page URL\n" +
+		"testdata/invalid-unknown-source-key.yaml:4: collectors.retail.sources[0].link_selector: must not be empty\n" +
+		"testdata/invalid-unknown-source-key.yaml:4: collectors.retail.sources[0].body_selector: must not be empty\n" +
+		"testdata/invalid-unknown-source-key.yaml:5: collectors.retail.sources[0].list_url: unknown key (known keys of collectors.retail.sources[0]: allowed_hosts, body_selector, date_selector, delay, encoding, link_selector, list_urls, max_pages, name, next_selector, page_pattern, title_pattern)",
 	"invalid-listen.yaml":                 `testdata/invalid-listen.yaml:1: listen: invalid address "localhost": want host:port, e.g. 127.0.0.1:8080`,
 	"invalid-listen-port.yaml":            `testdata/invalid-listen-port.yaml:1: listen: invalid port "99999" in "127.0.0.1:99999"`,
 	"invalid-store-kind.yaml":             `testdata/invalid-store-kind.yaml:2: store.kind: unknown store kind "postgres" (want embedded or influxdb)`,
@@ -318,10 +322,10 @@ func TestExampleEqualsDefaults(t *testing.T) {
 	}
 	// Strictly as decoded, before validation fills per-source defaults.
 	var rawEx, rawDef Config
-	if probs := decodeInto(&rawEx, "example", config.ExampleYAML, map[string]int{}); len(probs) > 0 {
+	if probs, _ := decodeInto(&rawEx, "example", config.ExampleYAML, map[string]int{}); len(probs) > 0 {
 		t.Fatal(probs)
 	}
-	if probs := decodeInto(&rawDef, "default", config.DefaultYAML, map[string]int{}); len(probs) > 0 {
+	if probs, _ := decodeInto(&rawDef, "default", config.DefaultYAML, map[string]int{}); len(probs) > 0 {
 		t.Fatal(probs)
 	}
 	if a, b := marshal(t, rawEx), marshal(t, rawDef); a != b {
