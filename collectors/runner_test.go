@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,6 +33,7 @@ const (
 	post9    = "/zwgk/zfxxgkml/tjsj/tjfx/content/post_12009.html"
 	post8    = "/zwgk/zfxxgkml/tjsj/tjfx/content/post_12008.html"
 	post7    = "/zwgk/zfxxgkml/tjsj/tjfx/content/post_12007.html"
+	post6    = "/zwgk/zfxxgkml/tjsj/tjfx/content/post_12006.html"
 )
 
 const retailYAML = `
@@ -608,4 +610,138 @@ func TestUnreadableArticleReportedOnce(t *testing.T) {
 	if strings.Contains(err.Error(), "body_selector") {
 		t.Errorf("a misleading body_selector failure was added:\n%v", err)
 	}
+}
+
+// TestFaultySourceKeepsWhatIsStored runs a good backfill, breaks the source one way at
+// a time, and runs again: every fault is reported (result error or partial, with its
+// counter), and what the good run stored is still there, unchanged — nothing wrong is
+// stored, nothing right is lost.
+func TestFaultySourceKeepsWhatIsStored(t *testing.T) {
+	hang := func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}
+	reset := func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("hijack: %v", err)
+			return
+		}
+		conn.Close()
+	}
+	huge := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		chunk := []byte(strings.Repeat("<p>全市社会消费品零售总额</p>", 1000))
+		for sent := 0; sent < 50<<20; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}
+	garbage := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		b := make([]byte, 64<<10)
+		for i := range b {
+			b[i] = byte(i*7919 + i/13)
+		}
+		w.Write(b)
+	}
+	elsewhere := serveOn(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the other host was asked for %s", r.URL.Path)
+	}))
+	redirect := func(to string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, http.StatusFound) }
+	}
+	fails := func(code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", code) }
+	}
+	tests := []struct {
+		name    string
+		opts    envOpts
+		breakIt func(*sitetest.Site)
+		result  string
+		counter []string // metric name and labels that must have counted the fault
+	}{
+		{"the list page answers 500", envOpts{}, func(s *sitetest.Site) { s.Hook(listPath, fails(500)) },
+			collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "list"}},
+		{"the list page hangs", envOpts{timeout: "150ms"}, func(s *sitetest.Site) { s.Hook(listPath, hang) },
+			collectors.ResultError, []string{"trademon_fetch_requests_total", "result", "timeout"}},
+		{"every article resets the connection", envOpts{}, func(s *sitetest.Site) {
+			for _, p := range []string{post9, post8, post7, post6} {
+				s.Hook(p, reset)
+			}
+		}, collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "article"}},
+		{"an article sends 50 MB", envOpts{}, func(s *sitetest.Site) { s.Hook(post8, huge) },
+			collectors.ResultError, []string{"trademon_fetch_requests_total", "result", "too_large"}},
+		{"the list page is garbage", envOpts{}, func(s *sitetest.Site) { s.Hook(listPath, garbage) },
+			collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "list"}},
+		{"the articles changed layout", envOpts{}, func(s *sitetest.Site) { s.Replace(`class="articleBox"`, `class="TRS_Editor"`) },
+			collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "article"}},
+		{"an article now prints its figure ten times too large", envOpts{}, func(s *sitetest.Site) { s.Replace("6351.23亿元", "63512.3亿元") },
+			collectors.ResultPartial, []string{"trademon_collector_rejected_total", "reason", "out_of_range"}},
+		{"an article now prints a tenth of its figure", envOpts{}, func(s *sitetest.Site) { s.Replace("6351.23亿元", "635.123亿元") },
+			collectors.ResultPartial, []string{"trademon_collector_rejected_total", "reason", "unit_slip"}},
+		{"the list page redirects to another host", envOpts{}, func(s *sitetest.Site) { s.Hook(listPath, redirect(elsewhere.URL+listPath)) },
+			collectors.ResultError, []string{"trademon_fetch_requests_total", "result", "refused"}},
+		{"an article redirects to the metadata address", envOpts{}, func(s *sitetest.Site) {
+			s.Hook(post9, redirect("http://169.254.169.254/latest/meta-data/"))
+		}, collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "article"}},
+	}
+	backfill := collectors.RunOptions{Backfill: true, From: obs.MustParsePeriod("2025-07"), Trigger: collectors.TriggerBackfill}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			site, env := newEnv(t, tt.opts)
+			ctx := context.Background()
+			if _, err := env.Runner.RunOnce(ctx, retail.Name, backfill); err != nil {
+				t.Fatalf("good run: %v", err)
+			}
+			before := env.Stored(t)
+			if len(before) != 4 { // 1-9月, 1-8月, 1—7月, and 上半年 listed in July
+				t.Fatalf("good run stored %d, want 4", len(before))
+			}
+			tt.breakIt(site)
+			run, err := env.Runner.RunOnce(ctx, retail.Name, backfill)
+			if run.Result() != tt.result || (tt.result == collectors.ResultError) != (err != nil) {
+				t.Errorf("result %s (err %v), want %s", run.Result(), err, tt.result)
+			}
+			if v := metric(t, env, "trademon_collector_runs_total", "result", tt.result); v != 1 {
+				t.Errorf("runs_total{result=%s} = %v, want 1", tt.result, v)
+			}
+			labels := map[string]string{tt.counter[1]: tt.counter[2]}
+			if tt.counter[0] != "trademon_fetch_requests_total" {
+				labels["collector"] = "retail"
+			}
+			if v := sitetest.Metric(t, env.Registry, tt.counter[0], labels); v < 1 {
+				t.Errorf("%s%v = %v, want at least 1", tt.counter[0], labels, v)
+			}
+			after := env.Stored(t)
+			if len(after) != len(before) {
+				t.Fatalf("%d stored after the faulty run, want the %d of the good run", len(after), len(before))
+			}
+			for i := range before {
+				b, a := before[i], after[i]
+				if a.Key() != b.Key() || !a.SameRecord(b) {
+					t.Errorf("stored %s = %g from %s, want it unchanged: %g from %s", a.Key(), a.Value, a.URL, b.Value, b.URL)
+				}
+			}
+		})
+	}
+}
+
+// serveOn serves h on another loopback address (Linux routes all of 127/8 to the
+// loopback interface), a second host for the tests.
+func serveOn(t *testing.T, ip string, h http.Handler) *httptest.Server {
+	t.Helper()
+	l, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Fatalf("listen on %s: %v", ip, err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
 }
