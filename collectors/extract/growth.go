@@ -3,7 +3,12 @@ package extract
 import (
 	"regexp"
 	"strconv"
+	"strings"
 )
+
+// growthWindow is how many bytes after a figure its growth is looked for: enough for
+// "(约合4130.8亿美元),比上年同期增长12.5%" or ", down 1.5 percent from a year earlier".
+const growthWindow = 160
 
 // growthRE reads the year-on-year growth a release states right after a figure, in
 // the figure's own clause: ",同比增长9.6%", ",增长1.1%" (a bare 增长 in these releases is
@@ -27,6 +32,16 @@ var growthEnRE = regexp.MustCompile(`(?i)^\s*,?\s*(?:(up|an?\s+increase\s+of|a\s
 // one is stated there.
 func (m *Mention) YoY() (float64, bool) {
 	after := m.After
+	// The growth follows within a few words; most figures state none.
+	if len(after) > growthWindow {
+		after = after[:growthWindow]
+	}
+	if !strings.Contains(after, "%") && !strings.Contains(after, "percent") && !strings.Contains(after, "per cent") {
+		if strings.Contains(after, "持平") && flatRE.MatchString(after) {
+			return 0, true
+		}
+		return 0, false
+	}
 	if flatRE.MatchString(after) {
 		return 0, true
 	}

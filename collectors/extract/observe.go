@@ -37,7 +37,8 @@ func Observation(p Provenance, m *Mention, indicator string, basis obs.Basis, pe
 		Resolution:  m.Resolution,
 	}
 	if g, ok := m.YoY(); ok {
-		o.YoY = &g
+		yoy := g // allocated only for a figure with a stated growth
+		o.YoY = &yoy
 	}
 	o.Normalize()
 	return o
