@@ -35,6 +35,7 @@ type Service struct {
 	tasks   []targets.Task
 	logger  *slog.Logger
 	now     func() time.Time
+	status  func() map[int]targets.TaskStatus
 
 	mu      sync.RWMutex
 	snap    Snapshot
@@ -53,11 +54,14 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now returns the evaluation time; nil means time.Now.
 	Now func() time.Time
+	// TaskStatus, when set, returns the statuses staff recorded, by task number; they
+	// override the tasks file's (trademon_task_status, the /tasks page).
+	TaskStatus func() map[int]targets.TaskStatus
 }
 
 // New returns a Service with an empty snapshot; call Refresh or Run to fill it.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, targets: o.Targets, tasks: o.Tasks, logger: o.Logger, now: o.Now, kick: make(chan struct{}, 1)}
+	s := &Service{store: o.Store, targets: o.Targets, tasks: o.Tasks, logger: o.Logger, now: o.Now, status: o.TaskStatus, kick: make(chan struct{}, 1)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -99,7 +103,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	snap := Snapshot{
 		Targets:  s.targets,
 		Verdicts: targets.Evaluate(s.targets, all, at),
-		Tasks:    s.tasks,
+		Tasks:    s.currentTasks(),
 		Latest:   latest(all),
 		At:       at,
 	}
@@ -110,6 +114,22 @@ func (s *Service) Refresh(ctx context.Context) error {
 	s.m.duration.Set(time.Since(start).Seconds())
 	s.logger.Debug("targets evaluated", "observations", len(all), "targets", len(s.targets), "took", time.Since(start))
 	return nil
+}
+
+// currentTasks returns the tasks with the statuses staff recorded.
+func (s *Service) currentTasks() []targets.Task {
+	if s.status == nil {
+		return s.tasks
+	}
+	recorded := s.status()
+	out := make([]targets.Task, len(s.tasks))
+	for i, t := range s.tasks {
+		if st, ok := recorded[t.Number]; ok {
+			t.Status = st
+		}
+		out[i] = t
+	}
+	return out
 }
 
 // latest returns, per indicator and basis, the newest resolved observation.
