@@ -221,7 +221,7 @@ func (s *Service) classify(p *auth.Principal, it *item, history []obs.Observatio
 func (s *Service) history(ctx context.Context, o obs.Observation) ([]obs.Observation, error) {
 	f := store.Filter{Indicators: []string{o.Indicator}, Region: o.Region, To: o.Period.End()}
 	if o.Basis != obs.BasisStock {
-		f.From = obs.YearPeriod(o.Period.Year() - 1).Start().AddDate(0, -1, 0)
+		f.From = obs.YearPeriod(o.Period.Year()-1).Start().AddDate(0, -1, 0)
 	}
 	hs, err := s.o.Store.Query(ctx, f)
 	if err != nil {
