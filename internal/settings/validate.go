@@ -53,6 +53,7 @@ func (c *Config) validate(lines map[string]int, collectors []string) []Problem {
 	}
 	c.validateStore(v)
 	c.validateFetch(v)
+	c.validateEntry(v)
 	names := sortedKeys(c.Collectors)
 	for _, name := range names {
 		col := c.Collectors[name]
