@@ -23,8 +23,8 @@ func (a *app) checkConfigCmd() *cobra.Command {
 		Use:   "check-config",
 		Short: "Validate all config files",
 		Long: `Validate the main config (--config, or built-in defaults) with its TRADEMON_*
-environment overrides, then the targets, tasks and history files it names (or their
-built-in copies). Every problem is printed as FILE:LINE: KEY: PROBLEM.
+environment overrides, then the targets, tasks, users and history files it names (or
+their built-in copies). Every problem is printed as FILE:LINE: KEY: PROBLEM.
 
 Exit codes: 0 all files are valid ("config OK" and a summary on stdout);
 1 a problem was found (each on stderr).`,
@@ -65,8 +65,7 @@ func (a *app) checkConfig(stdout, stderr io.Writer) error {
 		checkTargets(rep, cfg.Targets)
 		checkTasks(rep, cfg.Tasks)
 		checkHistory(rep, cfg.History)
-		// The users file (cfg.Users) is checked here once its loader exists (web
-		// entry and API authentication, not built yet).
+		checkUsers(rep, cfg.Users, cfg.Tasks)
 		rep.summary = append(rep.summary, collectorsSummary(cfg)...)
 	}
 	if len(rep.problems) > 0 {

@@ -101,6 +101,8 @@ func (a *app) rootCmd() *cobra.Command {
 		a.targetsCmd(),
 		a.importCmd(),
 		a.checkConfigCmd(),
+		a.hashPasswordCmd(),
+		a.tokenCmd(),
 	)
 	return root
 }
