@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/trademon/trademon/internal/auth"
 	"github.com/trademon/trademon/internal/entry"
@@ -67,27 +66,14 @@ func (in ObservationIn) Submission() (entry.Submission, *validate.Error) {
 	return s, nil
 }
 
-// ObservationOut is a figure in an answer: the stored figure in base and display units
-// with its provenance and, for a submission, what became of it.
+// ObservationOut is a figure in an answer: every field of the stored observation
+// (base units, provenance; decoding it into obs.Observation gives the figure back
+// exactly), its value in the display unit, and for a submission what became of it.
 type ObservationOut struct {
-	Indicator    string    `json:"indicator"`
-	Region       string    `json:"region"`
-	Period       string    `json:"period"`
-	Basis        obs.Basis `json:"basis"`
-	Value        float64   `json:"value"`
-	Unit         string    `json:"unit"`
-	DisplayValue float64   `json:"display_value"`
-	DisplayUnit  string    `json:"display_unit"`
-	Display      string    `json:"display"`
-	SourceKind   string    `json:"source_kind"`
-	Source       string    `json:"source"`
-	URL          string    `json:"url"`
-	Quote        string    `json:"quote"`
-	Note         string    `json:"note,omitempty"`
-	Estimate     bool      `json:"estimate"`
-	EnteredBy    string    `json:"entered_by,omitempty"`
-	EnteredAt    time.Time `json:"entered_at,omitzero"`
-	PublishedAt  time.Time `json:"published_at,omitzero"`
+	obs.Observation
+	DisplayValue float64 `json:"display_value"`
+	DisplayUnit  string  `json:"display_unit"`
+	Display      string  `json:"display"`
 
 	Status    string   `json:"status,omitempty"`
 	Previous  *float64 `json:"previous_value,omitempty"`
@@ -108,13 +94,7 @@ type TargetLink struct {
 // Out renders an observation for an answer.
 func Out(o obs.Observation) ObservationOut {
 	dv, du := entry.DisplayValue(o)
-	out := ObservationOut{Indicator: o.Indicator, Region: o.Region, Period: o.Period.String(), Basis: o.Basis, Value: o.Value, Unit: o.Unit,
-		DisplayValue: dv, DisplayUnit: du, Display: entry.Display(o), SourceKind: string(o.SourceKind), Source: o.Source, URL: o.URL,
-		Quote: o.Quote, Note: o.Note, Estimate: o.Estimate, EnteredBy: o.EnteredBy, PublishedAt: o.PublishedAt}
-	if o.SourceKind == obs.KindManual {
-		out.EnteredAt = o.RetrievedAt
-	}
-	return out
+	return ObservationOut{Observation: o, DisplayValue: dv, DisplayUnit: du, Display: entry.Display(o)}
 }
 
 func (a *API) resultOut(r entry.Result) ObservationOut {
@@ -181,7 +161,7 @@ func strictDecode(data []byte, v any) error {
 // from and to being periods (inclusive: from=2024&to=2024 is the year 2024's).
 func (a *API) listObservations(w http.ResponseWriter, r *http.Request, _ *auth.Principal) {
 	q := r.URL.Query()
-	f := store.Filter{Region: obs.RegionSZ}
+	f := store.Filter{Region: q.Get("region")}
 	for _, id := range splitList(q["indicator"]) {
 		if _, ok := obs.Lookup(id); !ok {
 			server.JSON(w, http.StatusUnprocessableEntity, map[string]string{"error": obs.UnknownIndicatorError(id).Error(), "field": "indicator"})

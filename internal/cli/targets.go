@@ -7,12 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"golang.org/x/text/width"
 
 	"github.com/trademon/trademon/internal/obs"
-	"github.com/trademon/trademon/internal/store"
 	"github.com/trademon/trademon/internal/units"
 	"github.com/trademon/trademon/targets"
 )
@@ -56,15 +54,10 @@ ended by then count.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg, a.logger, prometheus.NewRegistry())
+			// From the store, or through a running serve's API when it holds the store.
+			all, err := a.allObservations(cmd.Context(), cfg)
 			if err != nil {
-				return fmt.Errorf("open store: %w", err)
-			}
-			defer st.Close()
-			all, err := st.Query(ctx, store.Filter{})
-			if err != nil {
-				return fmt.Errorf("read observations: %w", err)
+				return err
 			}
 			vs := targets.Evaluate(ts, all, asOf)
 			a.logger.Debug("targets evaluated", "targets", len(vs), "observations", len(all), "as_of", asOf)

@@ -146,12 +146,6 @@ func (s *Service) prepare(p *auth.Principal, via Channel, sub Submission, now ti
 // check runs the rules that need what is stored: locks, outliers, revisions.
 func (s *Service) check(ctx context.Context, p *auth.Principal, it *item) *RefusedError {
 	o := &it.o
-	if l, locked, err := s.o.State.LockOf(state.LockKey(*o)); err != nil {
-		return refused(http.StatusInternalServerError, "error", "", "read locks: %v", err)
-	} else if locked {
-		return refused(http.StatusConflict, "locked", "period", "%s %s %s was approved by %s on %s and is locked: ask an admin to unlock it (with a reason) before changing it",
-			o.Indicator, o.Period, o.Basis, l.By, l.At.In(obs.Shanghai).Format("2006-01-02 15:04"))
-	}
 	history, err := s.history(ctx, *o)
 	if err != nil {
 		return refused(http.StatusInternalServerError, "error", "", "%v", err)
@@ -160,6 +154,13 @@ func (s *Service) check(ctx context.Context, p *auth.Principal, it *item) *Refus
 		if history[i].Key() == o.Key() {
 			it.prev = &history[i]
 		}
+	}
+	// A locked period refuses changes; sending the stored figure again is no change.
+	if l, locked, err := s.o.State.LockOf(state.LockKey(*o)); err != nil {
+		return refused(http.StatusInternalServerError, "error", "", "read locks: %v", err)
+	} else if locked && (it.prev == nil || o.Supersedes(*it.prev)) {
+		return refused(http.StatusConflict, "locked", "period", "%s %s %s was approved by %s on %s and is locked: ask an admin to unlock it (with a reason) before changing it",
+			o.Indicator, o.Period, o.Basis, l.By, l.At.In(obs.Shanghai).Format("2006-01-02 15:04"))
 	}
 	if pend, ok, err := s.o.State.PendingFor(o.Key()); err != nil {
 		return refused(http.StatusInternalServerError, "error", "", "read pending figures: %v", err)
