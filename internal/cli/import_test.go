@@ -39,7 +39,7 @@ func TestImportCommand(t *testing.T) {
 			[]string{"import " + good + ": written\n", "  created        2\n", "  line 3: port_container_throughput year 2024 = 3340万标箱 (created)\n"}, ""},
 		{"again: unchanged", []string{"import", good, "--user", "alice"}, 0,
 			[]string{"  unchanged      2\n"}, ""},
-		{"atomic with bad rows writes nothing", []string{"import", mixed, "--atomic", "--user", "alice"}, 2,
+		{"atomic with bad rows writes nothing", []string{"import", mixed, "--atomic", "--user", "alice", "--reason", "revised"}, 2,
 			[]string{": nothing written (--atomic and 2 rows rejected)\n",
 				"  line 3: value: invalid number \"12,5OO\": unexpected 'O'\n",
 				"  line 4: unit: unit 亿元 is CNY but goods_trade is measured in USD\n"},
