@@ -167,7 +167,8 @@ func (s *Service) check(ctx context.Context, p *auth.Principal, it *item) *Refus
 	} else if ok {
 		it.pending = &pend
 	}
-	if out := validate.CheckOutlier(*o, history, s.o.MaxChange); out != nil && (it.prev == nil || !it.prev.SameFigure(*o)) {
+	// A figure close to the one it revises is no outlier: that one was accepted.
+	if out := validate.CheckOutlier(*o, history, s.o.MaxChange); out != nil && (it.prev == nil || !validate.Close(o.Value, it.prev.Value, s.o.MaxChange)) {
 		comment := strings.TrimSpace(it.sub.Comment)
 		if !it.sub.Confirm || comment == "" {
 			e := refused(http.StatusConflict, "outlier", "value", "%s", out.Msg)

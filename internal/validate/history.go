@@ -70,7 +70,7 @@ func CheckOutlier(o obs.Observation, history []obs.Observation, maxChange float6
 		return nil
 	}
 	ratio := o.Value / c.Value
-	if math.Abs(math.Log(ratio)) <= math.Log1p(maxChange) {
+	if Close(o.Value, c.Value, maxChange) {
 		return nil
 	}
 	ind := obs.MustLookup(o.Indicator)
@@ -83,6 +83,18 @@ func CheckOutlier(o obs.Observation, history []obs.Observation, maxChange float6
 		units.Format(o.Value, ind.DisplayUnit), how, c.Period, c.Basis, units.Format(c.Value, ind.DisplayUnit), c.Source,
 		strconv.FormatFloat(maxChange*100, 'f', -1, 64)+"%")
 	return &Outlier{Compared: c, Ratio: ratio, Msg: msg}
+}
+
+// Close reports whether a and b (both positive) differ by no more than maxChange, as
+// CheckOutlier measures it.
+func Close(a, b, maxChange float64) bool {
+	if a <= 0 || b <= 0 {
+		return a == b
+	}
+	if maxChange <= 0 {
+		maxChange = DefaultMaxChange
+	}
+	return math.Abs(math.Log(a/b)) <= math.Log1p(maxChange)
 }
 
 // CheckRevision refuses a change of a stored figure's value without a reason. prev is
