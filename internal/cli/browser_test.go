@@ -76,7 +76,7 @@ func (b *browser) text(sel string) string {
 // shot saves a full-page screenshot as a test artifact.
 func (b *browser) shot(name string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Fatalf("chromium: screenshot: %v", err)
 	}
@@ -145,7 +145,7 @@ func TestStaffEntryInBrowser(t *testing.T) {
 	}
 	b.shot("3-submitted-pending.png")
 
-	b.do("log out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/login"]`)))
+	b.do("log out", chromedp.Click(chromedp.CSS(`#logout`)), chromedp.WaitVisible(chromedp.CSS(`#target-services_trade`)))
 	b.login(s.url, userByRole("approver"))
 	b.do("open what waits", chromedp.Navigate(s.url+"/entry"), chromedp.WaitVisible(chromedp.CSS(`#pending .approve`)))
 	if p := b.text(`#pending`); !strings.Contains(p, "services_trade") || !strings.Contains(p, "2100亿美元") || !strings.Contains(p, "zhang.wei") {
