@@ -164,11 +164,7 @@ func (a *app) importLocal(ctx context.Context, cfg *settings.Config, who, path s
 		return nil, err
 	}
 	defer db.Close()
-	js, ok := st.(entry.Store)
-	if !ok {
-		return nil, fmt.Errorf("the %s store keeps no audit trail", cfg.Store.Kind)
-	}
-	svc := entry.New(entry.Options{Store: js, State: db, Approval: cfg.Entry.Approval, MaxChange: cfg.Entry.OutlierChange, Logger: a.logger})
+	svc := entry.New(entry.Options{Store: st, State: db, Approval: cfg.Entry.Approval, MaxChange: cfg.Entry.OutlierChange, Logger: a.logger})
 	res, err := svc.Import(ctx, auth.Local(who), "local", path, data, opts)
 	if res == nil {
 		return nil, err

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -36,16 +35,12 @@ func openEntry(cfg *settings.Config, st store.Store, ts []targets.Target, tasks 
 	if err != nil {
 		return nil, err
 	}
-	js, ok := st.(entry.Store)
-	if !ok {
-		return nil, fmt.Errorf("the %s store keeps no audit trail (store.Journal)", cfg.Store.Kind)
-	}
 	db, err := state.Open(cfg.Store.Path, 0)
 	if err != nil {
 		return nil, err
 	}
 	e := &staffEntry{state: db, users: auth.NewDirectory(us)}
-	e.svc = entry.New(entry.Options{Store: js, State: db, Approval: cfg.Entry.Approval, MaxChange: cfg.Entry.OutlierChange,
+	e.svc = entry.New(entry.Options{Store: st, State: db, Approval: cfg.Entry.Approval, MaxChange: cfg.Entry.OutlierChange,
 		Targets: ts, Tasks: tasks, Logger: log, OnTasksChanged: onTasks})
 	la := cfg.Entry.LoginAttempts
 	e.auth = auth.New(auth.Options{Users: e.users, Sessions: db, TTL: cfg.Entry.SessionTTL, SecureCookies: cfg.Entry.SecureCookies,

@@ -34,11 +34,9 @@ import (
 	"github.com/trademon/trademon/targets"
 )
 
-// Store is what entry needs of the store: observations and the audit trail.
-type Store interface {
-	store.Store
-	store.Journal
-}
+// Store is what entry needs of the store: observations and the audit trail
+// (store.Store embeds store.Journal).
+type Store = store.Store
 
 // Statuses of a submitted figure (DESIGN.md "HTTP", POST /api/v1/observations).
 const (
