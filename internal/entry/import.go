@@ -2,6 +2,7 @@ package entry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -62,8 +63,13 @@ func (r *ImportResult) WriteText(w io.Writer) error {
 	return err
 }
 
-// WriteJSON prints the summary as one indented JSON object.
-func (r *ImportResult) WriteJSON(w io.Writer) error { return r.Result.WriteJSON(w) }
+// WriteJSON prints the summary, pending included, as one indented JSON object.
+func (r *ImportResult) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
 
 // Import reads an import file (CSV or XLSX, the importer's format) and records its
 // rows under the rules of Submit, row by row: a refused row is listed with its line
