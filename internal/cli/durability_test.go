@@ -197,4 +197,3 @@ func TestKillAfterAcknowledgeLosesNothing(t *testing.T) {
 		t.Errorf("session after restart: %d %s %s", code, loc, snippet(page))
 	}
 }
-
