@@ -39,19 +39,14 @@ func HashPassword(password string) (string, error) {
 	return string(h), nil
 }
 
-// dummyHash is compared against when the user is unknown, so that a login for a name
-// that does not exist takes as long as one with a wrong password.
-var dummyHash atomic.Pointer[[]byte]
+// dummyHash (cost 12, of a random string nobody knows) is compared against when the
+// user is unknown or has no password, so that such a login takes as long as one with
+// a wrong password and does not tell which names exist.
+const dummyHash = "$2a$12$C6UzMDM.H6dfI/f/IKxGhuY0vJFkjpZgaw6g9ZNo7jq3iOm3BPpvm"
 
 func checkPassword(hash, password string) bool {
 	if hash == "" {
-		h := dummyHash.Load()
-		if h == nil {
-			b, _ := bcrypt.GenerateFromPassword([]byte("no such user, no such password"), BcryptCost)
-			h = &b
-			dummyHash.Store(h)
-		}
-		_ = bcrypt.CompareHashAndPassword(*h, []byte(password))
+		_ = bcrypt.CompareHashAndPassword([]byte(dummyHash), []byte(password))
 		return false
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil

@@ -13,7 +13,6 @@ package entry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
@@ -269,5 +268,3 @@ func Display(o obs.Observation) string {
 	}
 	return units.Format(o.Value, ind.DisplayUnit)
 }
-
-var errNoState = errors.New("entry: no state file")
