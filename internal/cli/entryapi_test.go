@@ -277,3 +277,45 @@ func TestCSRF(t *testing.T) {
 		}
 	}
 }
+
+// TestRejectAndApprovedOnEntry: a rejection needs a reason and leaves nothing stored;
+// an approver's own figure on an approval indicator is approved on entry and locked.
+func TestRejectAndApprovedOnEntry(t *testing.T) {
+	s := startStaff(t, "")
+	editor, approver, viewer := userByRole("editor").token, userByRole("approver").token, userByRole("viewer").token
+	code, out := s.postJSON(t, "/api/v1/observations", editor, `{"indicator":"digital_economy_share","period":"2022","value":"31","quote":"深圳统计年鉴2023 表3-1"}`)
+	if code != http.StatusCreated {
+		t.Fatalf("enter: %d %v", code, out)
+	}
+	id := out["observations"].([]any)[0].(map[string]any)["pending_id"].(string)
+	if code, out := s.postJSON(t, "/api/v1/approvals/"+id+"/reject", approver, `{}`); code != http.StatusUnprocessableEntity || out["field"] != "reason" {
+		t.Errorf("reject without reason: %d %v", code, out)
+	}
+	if code, out := s.postJSON(t, "/api/v1/approvals/"+id+"/reject", approver, `{"reason":"与年鉴表3-1不符"}`); code != http.StatusOK {
+		t.Fatalf("reject: %d %v", code, out)
+	}
+	if code, _ := s.postJSON(t, "/api/v1/approvals/"+id+"/approve", approver, `{}`); code != http.StatusNotFound {
+		t.Errorf("approving a rejected figure: %d", code)
+	}
+	if _, body := s.call(t, "GET", "/api/v1/observations?indicator=digital_economy_share&source_kind=manual", viewer, "", ""); body != "{\"observations\":[]}\n" {
+		t.Errorf("a rejected figure was stored: %s", body)
+	}
+	_, trail := s.call(t, "GET", "/api/v1/audit?action=reject", viewer, "", "")
+	if !strings.Contains(trail, `"user":"li.na"`) || !strings.Contains(trail, `"reason":"与年鉴表3-1不符"`) || !strings.Contains(trail, `"new_value":0.31`) {
+		t.Errorf("reject audit: %s", trail)
+	}
+
+	code, out = s.postJSON(t, "/api/v1/observations", approver, `{"indicator":"digital_economy_share","period":"2022","value":"31","quote":"深圳统计年鉴2023 表3-1"}`)
+	got := out["observations"].([]any)[0].(map[string]any)
+	if code != http.StatusCreated || got["status"] != "created" || got["locked"] != true {
+		t.Fatalf("approver's own figure: %d %v", code, got)
+	}
+	if code, out := s.postJSON(t, "/api/v1/observations", editor, `{"indicator":"digital_economy_share","period":"2022","value":"31.2","quote":"x","reason":"y"}`); code != http.StatusConflict || out["code"] != "locked" {
+		t.Errorf("after approval on entry: %d %v", code, out)
+	}
+	// The same figure again is no change, so the lock does not refuse it.
+	if code, out := s.postJSON(t, "/api/v1/observations", approver, `{"indicator":"digital_economy_share","period":"2022","value":"31","quote":"深圳统计年鉴2023 表3-1"}`); code != http.StatusCreated ||
+		out["observations"].([]any)[0].(map[string]any)["status"] != "unchanged" {
+		t.Errorf("the stored figure again: %d %v", code, out)
+	}
+}
