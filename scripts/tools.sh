@@ -14,6 +14,9 @@ log() { echo "tools: $*" >&2; }
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# curl and jq: scripts/entry-demo.sh, which a test runs against a real server.
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 # A CJK font, so that the overview page's screenshot shows Chinese, not empty boxes.
 dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
 if ((${#need[@]})); then

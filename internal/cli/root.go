@@ -103,6 +103,8 @@ func (a *app) rootCmd() *cobra.Command {
 		a.explainCmd(),
 		a.importCmd(),
 		a.checkConfigCmd(),
+		a.hashPasswordCmd(),
+		a.tokenCmd(),
 	)
 	return root
 }
