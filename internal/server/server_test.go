@@ -182,6 +182,55 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
+// TestSecurityHeaders: no page had a CSP, nosniff, frame or referrer policy, and
+// the 404 JSON echoed <script> unescaped (issue 8).
+func TestSecurityHeaders(t *testing.T) {
+	s := start(t, Options{}, func(s *Server) {
+		s.Handle("GET /page", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = io.WriteString(w, "<p>page</p>")
+		}))
+		s.Handle("GET /panics", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	})
+	want := map[string]string{
+		"Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		"X-Content-Type-Options":  "nosniff",
+		"X-Frame-Options":         "DENY",
+		"Referrer-Policy":         "no-referrer",
+	}
+	for _, tc := range []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/page", 200}, {"GET", "/metrics", 200}, {"GET", "/healthz", 200}, {"GET", "/readyz", 200},
+		{"GET", "/nowhere", 404}, {"POST", "/healthz", 405}, {"GET", "/panics", 500}, {"HEAD", "/page", 200},
+	} {
+		req, _ := http.NewRequest(tc.method, s.url+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("%s %s = %d, want %d", tc.method, tc.path, resp.StatusCode, tc.code)
+		}
+		for k, v := range want {
+			if got := resp.Header.Get(k); got != v {
+				t.Errorf("%s %s: %s = %q, want %q", tc.method, tc.path, k, got, v)
+			}
+		}
+	}
+
+	code, body, _ := get(t, s.url+"/%3Cscript%3Ealert(1)%3C/script%3E?a=1&b=%3Cimg%3E")
+	if code != 404 || strings.ContainsAny(body, "<>&") {
+		t.Errorf("404 body %q: want <, > and & escaped", body)
+	}
+	var e struct{ Error string }
+	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error != "no such page: /<script>alert(1)</script>" {
+		t.Errorf("404 error %q (%v), want the path intact once decoded", e.Error, err)
+	}
+}
+
 func TestMountRoot(t *testing.T) {
 	s := start(t, Options{}, func(s *Server) {
 		s.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
