@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/store/embedded"
+	"github.com/trademon/trademon/internal/store/storetest"
+	"github.com/trademon/trademon/internal/testutil/tmpfs"
 )
 
 // logBuffer is a concurrency-safe buffer for a test's log output.
@@ -338,4 +343,38 @@ func TestShutdownTimeoutIsAnError(t *testing.T) {
 		t.Errorf("Serve = %v, want a shutdown timeout error", err)
 	}
 	s.done <- nil
+}
+
+// TestReadyzSaysWhyWritesFail (issue 10): with the store's disk full, /readyz answers
+// 503 with the reason until there is space again.
+func TestReadyzSaysWhyWritesFail(t *testing.T) {
+	dir := tmpfs.Mount(t, 16<<20)
+	db, err := embedded.Open(dir, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	s := start(t, Options{Store: db}, nil)
+	filler := filepath.Join(dir, "filler")
+	tmpfs.Fill(t, filler)
+	var batch []obs.Observation
+	for i := range 2000 {
+		o := storetest.Sample("retail_sales", fmt.Sprintf("%d-%02d", 1900+i/12, i%12+1), obs.BasisMonth, obs.KindCollector, 1e9)
+		o.Quote = strings.Repeat("全市社会消费品零售总额", 20)
+		batch = append(batch, o)
+	}
+	if _, err := db.Put(t.Context(), batch); err == nil {
+		t.Fatal("Put on a full disk succeeded")
+	}
+	code, body, _ := get(t, s.url+"/readyz")
+	var e struct{ Error string }
+	_ = json.Unmarshal([]byte(body), &e)
+	want := "store: embedded store: last write failed ("
+	if code != 503 || !strings.HasPrefix(e.Error, want) || !strings.HasSuffix(e.Error, filepath.Join(dir, "trademon.db")+": no space left on device") {
+		t.Fatalf("GET /readyz with the disk full = %d %q, want 503 and %q…: write %s: no space left on device", code, e.Error, want, filepath.Join(dir, "trademon.db"))
+	}
+	tmpfs.Free(t, filler)
+	if code, body, _ := get(t, s.url+"/readyz"); code != 200 {
+		t.Fatalf("GET /readyz once there is space = %d %s", code, body)
+	}
 }

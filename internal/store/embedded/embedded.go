@@ -57,9 +57,15 @@ type Store struct {
 	lastRev time.Time
 
 	writes *prometheus.CounterVec
+	// health is the outcome of the latest write transaction (see Ping).
+	health store.WriteHealth
 }
 
 var _ store.Store = (*Store)(nil)
+
+// metaProbe is the meta key Ping writes to find out whether the file is writable
+// again after a write failed.
+var metaProbe = []byte("probe")
 
 // Open opens (creating if needed) the store in dir. Only one process may hold the
 // file; Open fails after a few seconds if another does.
@@ -102,6 +108,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		dir:    dir,
 		log:    opts.Logger.With("component", "store", "kind", "embedded", "path", path),
 		writes: store.NewWritesCounter(),
+		health: store.WriteHealth{Dir: dir},
 	}
 	return s, nil
 }
@@ -177,8 +184,15 @@ func (s *Store) putRevision(rb *bolt.Bucket, o, prev obs.Observation, now time.T
 	return putJSON(rb, seqKey(seq), rev)
 }
 
-// update runs fn in a write transaction and commits it to disk.
-func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
+// update runs fn in a write transaction and commits it to disk. The outcome is the
+// store's write health: a failure makes Ping fail until a write succeeds again.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	err := s.db.Update(fn)
+	if !errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		s.health.Record(err)
+	}
+	return err
+}
 
 // Query implements store.Store.
 func (s *Store) Query(ctx context.Context, f store.Filter) ([]obs.Observation, error) {
@@ -273,9 +287,21 @@ func (s *Store) Conflicts(ctx context.Context, f store.Filter) ([]obs.Conflict, 
 	return out, nil
 }
 
-// Ping implements store.Store: it fails once the store is closed.
+// Ping implements store.Store: it fails once the store is closed, and after a write
+// failed (a full disk, an I/O error) until a write succeeds again. While it fails for
+// that reason, Ping itself tries a small write (a probe in the meta bucket), so that
+// readiness comes back once the file is writable, with or without other writes.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.View(func(*bolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	if s.health.Err() == nil {
+		return nil
+	}
+	_ = s.update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(metaProbe, []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+	})
+	if err := s.health.Err(); err != nil {
 		return fmt.Errorf("embedded store: %w", err)
 	}
 	return nil
@@ -294,10 +320,16 @@ func (s *Store) Close() error {
 }
 
 // Describe implements prometheus.Collector.
-func (s *Store) Describe(ch chan<- *prometheus.Desc) { s.writes.Describe(ch) }
+func (s *Store) Describe(ch chan<- *prometheus.Desc) {
+	s.writes.Describe(ch)
+	s.health.Describe(ch)
+}
 
 // Collect implements prometheus.Collector.
-func (s *Store) Collect(ch chan<- prometheus.Metric) { s.writes.Collect(ch) }
+func (s *Store) Collect(ch chan<- prometheus.Metric) {
+	s.writes.Collect(ch)
+	s.health.Collect(ch)
+}
 
 // scan calls fn with every value in b whose key may match f: when f names indicators,
 // only their key ranges are read.

@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -188,6 +189,45 @@ type Spool struct {
 	offs []int
 
 	flushErrors *prometheus.CounterVec
+	// health is the outcome of the latest write to the file (see Health).
+	health store.WriteHealth
+}
+
+// metaProbe is the meta key Health writes to find out whether the file is writable
+// again after a write failed.
+var metaProbe = []byte("probe")
+
+// update runs fn in a write transaction and commits it to disk; its outcome is the
+// spool's write health.
+func (s *Spool) update(fn func(tx *bolt.Tx) error) error {
+	err := s.db.Update(fn)
+	if !errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		s.health.Record(err)
+	}
+	return err
+}
+
+// Health returns nil unless the latest write to the spool file failed (a full disk,
+// an I/O error), and then an error saying when and why, until a write succeeds again
+// and the filesystem has room (store.WriteHealth). While it fails it tries a small
+// write itself, so that it recovers once the file is writable, with or without
+// other writes. Writes are refused meanwhile; what was acknowledged stays spooled.
+func (s *Spool) Health() error {
+	if s.health.Err() == nil {
+		return nil
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if !closed {
+		_ = s.update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMeta).Put(metaProbe, []byte(s.opts.Now().UTC().Format(time.RFC3339Nano)))
+		})
+	}
+	if err := s.health.Err(); err != nil {
+		return fmt.Errorf("spool %s: %w", s.path, err)
+	}
+	return nil
 }
 
 // Open opens (creating if needed) the spool file at path and starts its delivery loop.
@@ -232,6 +272,7 @@ func Open(path string, sink Sink, opts Options) (*Spool, error) {
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		loopDone: make(chan struct{}),
+		health:   store.WriteHealth{Dir: filepath.Dir(path)},
 		flushErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trademon_store_spool_flush_errors_total",
 			Help: "Failed deliveries of spooled writes to InfluxDB, by reason (one per failed delivery round; rejected counts quarantined entries).",
@@ -349,7 +390,7 @@ func (s *Spool) Enqueue(os []obs.Observation) ([]store.Outcome, error) {
 	clock := s.clock
 	local := make(map[obs.Key]pendingEntry)
 	var added []intent
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bucketOutbox)
 		ob.FillPercent = 1
 		buf := make([]byte, 0, 512*len(os))
@@ -467,7 +508,7 @@ func (s *Spool) appendIntents(n int, fill func(tx *bolt.Tx, i int, it *intent) e
 	now := s.opts.Now()
 	clock := s.clock
 	var added []intent
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bucketOutbox)
 		ob.FillPercent = 1
 		for i := range n {
@@ -806,7 +847,7 @@ func (s *Spool) commit(done []planned, bad *planned, badErr error) error {
 	if len(done) == 0 && bad == nil {
 		return nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob, led := tx.Bucket(bucketOutbox), tx.Bucket(bucketLedger)
 		var rec []byte
 		for i := range done {
@@ -865,7 +906,7 @@ func (s *Spool) commit(done []planned, bad *planned, badErr error) error {
 // bootstrap stores the latest records read from the database as the ledger and marks
 // the ledger loaded.
 func (s *Spool) bootstrap(recs []obs.Observation) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		led := tx.Bucket(bucketLedger)
 		for i := range recs {
 			if err := led.Put(store.KeyBytes(recs[i].Key()), encodeRecord(nil, &recs[i])); err != nil {
@@ -956,6 +997,7 @@ func (s *Spool) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descOldest
 	ch <- descQuarantined
 	s.flushErrors.Describe(ch)
+	s.health.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -969,4 +1011,5 @@ func (s *Spool) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age)
 	ch <- prometheus.MustNewConstMetric(descQuarantined, prometheus.GaugeValue, float64(st.Quarantined))
 	s.flushErrors.Collect(ch)
+	s.health.Collect(ch)
 }
