@@ -260,6 +260,8 @@ func TestReadFileLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = f.Close()
+	// A device is read up to the limit: about twice the limit is allocated as the
+	// buffer doubles (more under the race detector).
 	for _, tc := range []struct {
 		path  string
 		limit uint64

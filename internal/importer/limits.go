@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/trademon/trademon/internal/store"
 )
@@ -87,15 +88,36 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 }
 
 // ReadAll reads r, refusing more than limit bytes with a *TooLargeError naming name.
+// Its buffer doubles as it fills, up to limit, so that it allocates at most about
+// twice what it keeps (io.ReadAll grows by a quarter at a time and allocates several
+// times more); at limit, a one-byte read tells whether there is more.
 func ReadAll(name string, r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	buf := make([]byte, 0, min(limit, 64<<10))
+	for {
+		if int64(len(buf)) == limit {
+			var probe [1]byte
+			n, err := io.ReadFull(r, probe[:])
+			switch {
+			case n > 0:
+				return nil, &TooLargeError{Name: name, Limit: limit}
+			case errors.Is(err, io.EOF):
+				return buf, nil
+			default:
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), limit-int64(cap(buf)))))
+		}
+		n, err := r.Read(buf[len(buf):min(cap(buf), int(limit))])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
-	if int64(len(data)) > limit {
-		return nil, &TooLargeError{Name: name, Limit: limit}
-	}
-	return data, nil
 }
 
 // ImportReader imports a file read from r, such as an HTTP upload: at most limit
