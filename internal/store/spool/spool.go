@@ -42,6 +42,7 @@ import (
 
 	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/store"
+	"github.com/trademon/trademon/internal/store/groupcommit"
 )
 
 var (
@@ -173,6 +174,14 @@ type Spool struct {
 	queue       []intent
 	clock       int64 // UnixNano of the latest intent's acknowledgement
 	quarantined int
+	// tent holds what the append transaction in progress adds, until it commits.
+	tent struct {
+		clock   int64
+		pending map[obs.Key]pendingEntry
+		queue   []intent
+	}
+	// commits batches the append transactions of concurrent writers.
+	commits *groupcommit.Committer
 
 	failing  atomic.Bool
 	requests chan chan error
@@ -281,10 +290,12 @@ func Open(path string, sink Sink, opts Options) (*Spool, error) {
 	for _, r := range reasons {
 		s.flushErrors.WithLabelValues(r)
 	}
+	s.tent.pending = make(map[obs.Key]pendingEntry)
 	if err := s.load(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("spool: open %s: %w", path, err)
 	}
+	s.commits = groupcommit.New(db, groupcommit.Hooks{Begin: s.beginAppend, End: s.endAppend})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.run()
 	return s, nil
@@ -375,29 +386,26 @@ func (s *Spool) tick(now time.Time) time.Time {
 // observation stating the same figure as the latest stored or spooled one is
 // Unchanged and not spooled. Until the ledger was loaded from the database, new
 // observations are Queued. The observations must be valid; Enqueue does not check.
-// When Enqueue returns nil, the spooled writes are on disk (fsynced).
+// When Enqueue returns nil, the spooled writes are on disk (fsynced); concurrent
+// appends share a transaction and its fsync (package groupcommit).
 func (s *Spool) Enqueue(os []obs.Observation) ([]store.Outcome, error) {
 	outcomes := make([]store.Outcome, len(os))
 	if len(os) == 0 {
 		return outcomes, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, ErrClosed
-	}
-	now := s.opts.Now()
-	clock := s.clock
-	local := make(map[obs.Key]pendingEntry)
-	var added []intent
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.commits.Update(context.Background(), func(tx *bolt.Tx) error {
+		if s.closed {
+			return ErrClosed
+		}
+		now := s.opts.Now()
 		ob := tx.Bucket(bucketOutbox)
 		ob.FillPercent = 1
 		buf := make([]byte, 0, 512*len(os))
+		added := false
 		for i := range os {
 			o := &os[i]
 			k := o.Key()
-			prev, have := local[k]
+			prev, have := s.tent.pending[k]
 			if !have {
 				prev, have = s.pending[k]
 			}
@@ -425,26 +433,58 @@ func (s *Spool) Enqueue(os []obs.Observation) ([]store.Outcome, error) {
 			if err := ob.Put(seqKey(seq), buf[start:len(buf):len(buf)]); err != nil {
 				return err
 			}
-			local[k] = pendingEntry{seq: seq, o: *o}
-			added = append(added, it)
+			s.tent.pending[k] = pendingEntry{seq: seq, o: *o}
+			s.tent.queue = append(s.tent.queue, it)
+			added = true
 		}
-		if len(added) == 0 {
+		if !added {
 			return nil
 		}
 		return tx.Bucket(bucketMeta).Put(metaClock, binary.BigEndian.AppendUint64(nil, uint64(s.clock)))
 	})
 	if err != nil {
-		s.clock = clock
-		return nil, fmt.Errorf("spool: append to %s: %w", s.path, err)
-	}
-	for _, it := range added {
-		s.pending[it.obs.Key()] = pendingEntry{seq: it.seq, o: it.obs}
-	}
-	s.queue = append(s.queue, added...)
-	if len(added) > 0 {
-		s.signal()
+		return nil, s.appendError(err)
 	}
 	return outcomes, nil
+}
+
+// appendError is the error of a failed append.
+func (s *Spool) appendError(err error) error {
+	if errors.Is(err, ErrClosed) || errors.Is(err, groupcommit.ErrClosed) {
+		return ErrClosed
+	}
+	return fmt.Errorf("spool: append to %s: %w", s.path, err)
+}
+
+// The committer's hooks: every append transaction runs with mu held, its new
+// intents kept in tent until the commit is on disk.
+
+func (s *Spool) beginAppend() {
+	s.mu.Lock()
+	s.tent.clock = s.clock
+	clear(s.tent.pending)
+	s.tent.queue = s.tent.queue[:0]
+}
+
+func (s *Spool) endAppend(err error) {
+	defer s.mu.Unlock()
+	if !errors.Is(err, groupcommit.ErrAborted) {
+		s.health.Record(err)
+	}
+	if err != nil {
+		s.clock = s.tent.clock
+		return
+	}
+	for _, it := range s.tent.queue {
+		if it.kind == kindObservation {
+			s.pending[it.obs.Key()] = pendingEntry{seq: it.seq, o: it.obs}
+		}
+	}
+	if len(s.tent.queue) > 0 {
+		s.queue = append(s.queue, s.tent.queue...)
+		clear(s.tent.queue) // the queue holds copies; let these be collected
+		s.signal()
+	}
 }
 
 // signal wakes the delivery loop for newly appended intents.
@@ -469,14 +509,16 @@ func (s *Spool) EnqueueConflicts(cs []obs.Conflict) error {
 // each dated by store.NextAuditTime against the latest time of its series, so that
 // no two records of a series share a time in the database.
 func (s *Spool) EnqueueAudit(rs []store.AuditRecord) ([]store.AuditRecord, error) {
-	out := slices.Clone(rs)
+	out := make([]store.AuditRecord, len(rs))
 	err := s.appendIntents(len(rs), func(tx *bolt.Tx, i int, it *intent) error {
 		sb := tx.Bucket(bucketAuditSeries)
-		series := store.AuditSeries(out[i])
+		r := rs[i] // from the input each time: the transaction may be attempted again
+		series := store.AuditSeries(r)
 		last, _ := store.ParseTimeKey(sb.Get(series))
-		out[i].Time = store.NextAuditTime(out[i].Time, last)
-		it.kind, it.audit = kindAudit, out[i]
-		return sb.Put(series, store.TimeKey(out[i].Time))
+		r.Time = store.NextAuditTime(r.Time, last)
+		out[i] = r
+		it.kind, it.audit = kindAudit, r
+		return sb.Put(series, store.TimeKey(r.Time))
 	})
 	if err != nil {
 		return nil, err
@@ -494,21 +536,17 @@ func (s *Spool) EnqueueEvaluations(es []store.EvaluationRecord) error {
 	})
 }
 
-// appendIntents durably appends n intents that fill describes, in one transaction;
-// fill may also write to other buckets of tx.
+// appendIntents durably appends n intents that fill describes, in one transaction
+// (shared with concurrent appends); fill may also write to other buckets of tx.
 func (s *Spool) appendIntents(n int, fill func(tx *bolt.Tx, i int, it *intent) error) error {
 	if n == 0 {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	now := s.opts.Now()
-	clock := s.clock
-	var added []intent
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.commits.Update(context.Background(), func(tx *bolt.Tx) error {
+		if s.closed {
+			return ErrClosed
+		}
+		now := s.opts.Now()
 		ob := tx.Bucket(bucketOutbox)
 		ob.FillPercent = 1
 		for i := range n {
@@ -523,16 +561,13 @@ func (s *Spool) appendIntents(n int, fill func(tx *bolt.Tx, i int, it *intent) e
 			if err := ob.Put(seqKey(seq), encodeIntent(nil, &it)); err != nil {
 				return err
 			}
-			added = append(added, it)
+			s.tent.queue = append(s.tent.queue, it)
 		}
 		return tx.Bucket(bucketMeta).Put(metaClock, binary.BigEndian.AppendUint64(nil, uint64(s.clock)))
 	})
 	if err != nil {
-		s.clock = clock
-		return fmt.Errorf("spool: append to %s: %w", s.path, err)
+		return s.appendError(err)
 	}
-	s.queue = append(s.queue, added...)
-	s.signal()
 	return nil
 }
 
@@ -596,6 +631,7 @@ func (s *Spool) Close(ctx context.Context) error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	s.commits.Close() // appends waiting now fail with ErrClosed
 	close(s.stop)
 	select {
 	case <-s.loopDone:
@@ -621,6 +657,7 @@ func (s *Spool) abandon() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	s.commits.Close()
 	close(s.stop)
 	s.cancel()
 	<-s.loopDone
