@@ -11,18 +11,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 
+	"github.com/trademon/trademon/internal/textenc"
 	"github.com/trademon/trademon/internal/units"
 )
 
 // Column names of the import format (DESIGN.md). The first seven are the contract;
-// quote, estimate, published_at and qualifier are optional extras for provenance.
+// quote, estimate, published_at and qualifier are optional extras for provenance, and
+// yoy the year-on-year growth the source states beside the figure ("9.6%" or 0.096).
 const (
 	ColIndicator   = "indicator"
 	ColPeriod      = "period"
@@ -35,6 +33,7 @@ const (
 	ColEstimate    = "estimate"
 	ColPublishedAt = "published_at"
 	ColQualifier   = "qualifier"
+	ColYoY         = "yoy"
 )
 
 // requiredColumns must be in the header; the others may be left out.
@@ -42,7 +41,7 @@ var requiredColumns = []string{ColIndicator, ColPeriod, ColBasis, ColValue, ColU
 
 // knownColumns are every column the importer reads, in the documented order.
 var knownColumns = []string{ColIndicator, ColPeriod, ColBasis, ColValue, ColUnit, ColSourceURL, ColNote,
-	ColQuote, ColEstimate, ColPublishedAt, ColQualifier}
+	ColQuote, ColEstimate, ColPublishedAt, ColQualifier, ColYoY}
 
 // Format is the file format of an import.
 type Format string
@@ -101,25 +100,11 @@ func Read(name string, data []byte) ([]Record, []Rejection, error) {
 // decodeText returns data as UTF-8: a UTF-8 or UTF-16 byte-order mark is honoured and
 // dropped; text that is not valid UTF-8 is decoded as GB18030, as Excel in China saves CSV.
 func decodeText(name string, data []byte) (string, error) {
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		data = data[3:]
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		out, _, err := transform.Bytes(unicode.BOMOverride(dec), data)
-		if err != nil {
-			return "", fmt.Errorf("%s: cannot decode UTF-16 text: %w", name, err)
-		}
-		return string(out), nil
-	}
-	if utf8.Valid(data) {
-		return string(data), nil
-	}
-	out, _, err := transform.Bytes(simplifiedchinese.GB18030.NewDecoder(), data)
+	text, _, err := textenc.Decode(data)
 	if err != nil {
-		return "", fmt.Errorf("%s: text is neither UTF-8 nor GB18030: %w", name, err)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
-	return string(out), nil
+	return text, nil
 }
 
 func readCSV(name string, data []byte) ([]Record, []Rejection, error) {
