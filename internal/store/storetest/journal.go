@@ -492,13 +492,19 @@ func testJournalPersistence(t *testing.T, s store.Store, reopen func(t *testing.
 	appendAudit(t, s, a)
 	appendEvaluations(t, s, e)
 
+	o := Sample("services_trade", "2024", obs.BasisYear, obs.KindManual, 1.3e11)
+	ra := entryAudit(o, base, nil)
+	putWithAudit(t, s, []obs.Observation{o}, ra)
+
 	s = reopen(t, s)
-	EqualAudit(t, utcAudit(a), audit(t, s, store.AuditFilter{}))
+	EqualAudit(t, utcAudit(a), audit(t, s, store.AuditFilter{Action: store.AuditRevise}))
+	EqualAudit(t, utcAudit(ra), audit(t, s, store.AuditFilter{Action: store.AuditCreate}))
+	EqualObservations(t, []obs.Observation{o}, query(t, s, store.Filter{}))
 	EqualEvaluations(t, utcEvaluations(e), evaluations(t, s, store.EvaluationFilter{}))
 	// The reopened store still keeps the times of a series unique.
 	b := SampleAudit("zhang.wei", base)
 	b.Reason = "after the restart"
 	appendAudit(t, s, b)
 	b.Time = base.Add(time.Nanosecond)
-	EqualAudit(t, utcAudit(a, b), audit(t, s, store.AuditFilter{}))
+	EqualAudit(t, utcAudit(a, b), audit(t, s, store.AuditFilter{Action: store.AuditRevise}))
 }
