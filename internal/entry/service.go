@@ -196,11 +196,20 @@ func (s *Service) lockSlots(keys []string) func() {
 
 // audit appends records to the trail and counts them.
 func (s *Service) audit(ctx context.Context, rs ...store.AuditRecord) error {
-	if len(rs) == 0 {
+	return s.write(ctx, nil, rs)
+}
+
+// write stores figures and appends the audit records that account for them in one
+// durable step (store.PutWithAudit), and counts the records.
+func (s *Service) write(ctx context.Context, figures []obs.Observation, rs []store.AuditRecord) error {
+	if len(figures) == 0 && len(rs) == 0 {
 		return nil
 	}
-	if err := s.o.Store.AppendAudit(ctx, rs); err != nil {
-		return fmt.Errorf("append to the audit trail: %w", err)
+	if _, err := s.o.Store.PutWithAudit(ctx, figures, rs); err != nil {
+		if len(figures) == 0 {
+			return fmt.Errorf("append to the audit trail: %w", err)
+		}
+		return fmt.Errorf("write %d figures with their audit records: %w", len(figures), err)
 	}
 	for _, r := range rs {
 		s.audits.WithLabelValues(string(r.Action)).Inc()

@@ -232,9 +232,11 @@ func (s *Service) history(ctx context.Context, o obs.Observation) ([]obs.Observa
 	return hs, nil
 }
 
-// record writes the checked items: pending ones to the state file, the others to the
-// store in one Put; then the locks and the audit trail.
-func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, items []*item, now time.Time) ([]Result, error) {
+// record writes the checked items: pending ones to the state file; the others, with
+// the audit records of every item and extra, to the store in one durable step
+// (store.PutWithAudit), so that no figure is stored without its record or recorded
+// without being stored; then the locks of figures approved on entry.
+func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, items []*item, now time.Time, extra ...store.AuditRecord) ([]Result, error) {
 	var batch []obs.Observation
 	var audit []store.AuditRecord
 	results := make([]Result, len(items))
@@ -257,15 +259,19 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, 
 		default:
 			batch = append(batch, it.o)
 			audit = append(audit, s.entryRecord(p, remote, it, r, now, ""))
+			if it.lock {
+				audit = append(audit, store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditApprove,
+					Indicator: it.o.Indicator, Period: it.o.Period.String(), Basis: it.o.Basis, OldValue: r.Previous, NewValue: ptr(it.o.Value),
+					Detail: "approved on entry by " + p.Role.String() + "; period locked"})
+			}
 		}
 		results[i] = r
 	}
-	if len(batch) > 0 {
-		if _, err := s.o.Store.Put(ctx, batch); err != nil {
-			return nil, fmt.Errorf("write %d figures: %w", len(batch), err)
-		}
+	audit = append(audit, extra...)
+	if err := s.write(ctx, batch, audit); err != nil {
+		return nil, err
 	}
-	for i, it := range items {
+	for _, it := range items {
 		if it.status == StatusUnchanged || it.status == StatusPending {
 			continue
 		}
@@ -278,13 +284,7 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, 
 			if err := s.o.State.PutLock(lockOf(it.o, p.Name, now)); err != nil {
 				return nil, fmt.Errorf("lock %s: %w", state.LockKey(it.o), err)
 			}
-			audit = append(audit, store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditApprove,
-				Indicator: it.o.Indicator, Period: it.o.Period.String(), Basis: it.o.Basis, OldValue: results[i].Previous, NewValue: ptr(it.o.Value),
-				Detail: "approved on entry by " + p.Role.String() + "; period locked"})
 		}
-	}
-	if err := s.audit(ctx, audit...); err != nil {
-		return nil, err
 	}
 	for _, r := range results {
 		s.log.Info("figure entered", "user", p.Name, "remote", remote, "indicator", r.Observation.Indicator,
