@@ -217,10 +217,21 @@ func (s *Service) write(ctx context.Context, figures []obs.Observation, rs []sto
 	return nil
 }
 
-// LoginFailed records a failed login or token in the audit trail (auth.FailureFunc).
-func (s *Service) LoginFailed(ctx context.Context, name, remote, reason string) {
-	err := s.audit(context.WithoutCancel(ctx), store.AuditRecord{Time: s.o.Now(), User: name, Remote: remote, Action: store.AuditLoginFailure, Detail: reason})
-	if err != nil {
+// UnknownUser is the audit user of a failed login for a name that is not in the users
+// file. The user is an InfluxDB tag of the audit trail, and anybody can try any name:
+// recording each under its own name would make a series per name tried.
+const UnknownUser = "(unknown)"
+
+// LoginFailed records a failed login or token in the audit trail (auth.FailureFunc):
+// under the user's name when it is in the users file, else under UnknownUser with
+// the name tried (already capped by auth.TriedName) quoted in Detail.
+func (s *Service) LoginFailed(ctx context.Context, f auth.Failure) {
+	r := store.AuditRecord{Time: s.o.Now(), User: f.Name, Remote: f.Remote, Action: store.AuditLoginFailure, Detail: f.Reason}
+	if !f.Known && f.Name != "" {
+		r.User = UnknownUser
+		r.Detail = fmt.Sprintf("%s; name tried: %q", f.Reason, f.Name)
+	}
+	if err := s.audit(context.WithoutCancel(ctx), r); err != nil {
 		s.log.Error("record a failed login", "err", err)
 	}
 }
