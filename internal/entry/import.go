@@ -90,7 +90,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, remote, name st
 	var lines []int
 	var keys []string
 	for _, r := range rows {
-		it := &item{o: r.Observation, sub: Submission{Reason: opts.Reason, Confirm: opts.Confirm != "", Comment: opts.Confirm}}
+		it := &item{o: r.Observation, sub: Submission{Reason: opts.Reason, Confirm: opts.Confirm != "", Comment: opts.Confirm}, autoQuote: r.AutoQuote}
 		it.o.RetrievedAt = now
 		if !p.MayEnter(it.o.Indicator) {
 			rejects = append(rejects, importer.Rejection{Line: r.Line, Reason: fmt.Sprintf("indicator: %s may not enter %s figures", p.Name, it.o.Indicator)})
