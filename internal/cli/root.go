@@ -101,6 +101,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.targetsCmd(),
 		a.importCmd(),
 		a.checkConfigCmd(),
+		a.dashboardsCmd(),
 	)
 	return root
 }
