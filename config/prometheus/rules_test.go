@@ -185,7 +185,9 @@ func TestPromtoolTestRules(t *testing.T) {
 	}
 }
 
-func hasHan(s string) bool { return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0 }
+func hasHan(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
+}
 
 var dashboardLink = regexp.MustCompile(`^/d/([a-z0-9-]+)/\?(.+)$`)
 
