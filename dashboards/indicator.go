@@ -29,7 +29,7 @@ const (
 const fluxIndicatorVariable = `from(bucket: v.defaultBucket)
   |> range(start: 1970-01-01T00:00:00Z)
   |> filter(fn: (r) => r._measurement == "observation" and r._field == "value")
-  |> keep(columns: ["indicator"])
+  |> keep(columns: ["_value", "indicator"])
   |> group()
   |> distinct(column: "indicator")
   |> sort()`

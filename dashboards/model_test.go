@@ -10,8 +10,11 @@ import (
 
 // jsonDashboard is the part of a dashboard's JSON the tests read.
 type jsonDashboard struct {
-	UID        string      `json:"uid"`
-	Title      string      `json:"title"`
+	UID   string `json:"uid"`
+	Title string `json:"title"`
+	Time  struct {
+		From string `json:"from"`
+	} `json:"time"`
 	Panels     []jsonPanel `json:"panels"`
 	Templating struct {
 		List []jsonVariable `json:"list"`
@@ -109,6 +112,24 @@ func (d jsonDashboard) queries() []query {
 		}
 	}
 	return out
+}
+
+// readGlob returns the files matching pattern, concatenated.
+func readGlob(t testing.TB, pattern string) (string, []string) {
+	t.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("nothing matches %s: %v", pattern, err)
+	}
+	var all []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return string(all), files
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }

@@ -13,6 +13,8 @@ log() { echo "tools: $*" >&2; }
 # Debian packages, only when missing (CI may start without them).
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# The dashboards' live test sends alerts through a real Alertmanager.
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # A CJK font, so that the overview page's screenshot shows Chinese, not empty boxes.
 dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
@@ -32,4 +34,4 @@ if [ ! -x "$ROOT/.tools/bin/influxd" ]; then
 	mkdir -p "$ROOT/.tools/bin"
 	GOBIN="$ROOT/.tools/bin" GOFLAGS=-mod=mod go install "github.com/influxdata/influxdb/cmd/influxd@$INFLUXD_VERSION"
 fi
-log "ready: promtool $(command -v promtool), chromium $(command -v chromium), influxd $ROOT/.tools/bin/influxd"
+log "ready: promtool $(command -v promtool), alertmanager $(command -v prometheus-alertmanager), chromium $(command -v chromium), influxd $ROOT/.tools/bin/influxd"
