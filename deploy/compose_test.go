@@ -226,7 +226,7 @@ func TestPrometheusService(t *testing.T) {
 			} `yaml:"alertmanagers"`
 		} `yaml:"alerting"`
 		ScrapeConfigs []struct {
-			JobName       string                         `yaml:"job_name"`
+			JobName       string                       `yaml:"job_name"`
 			StaticConfigs []struct{ Targets []string } `yaml:"static_configs"`
 		} `yaml:"scrape_configs"`
 	}
