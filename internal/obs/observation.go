@@ -236,7 +236,14 @@ func (o Observation) SameFigure(p Observation) bool {
 func (o Observation) SameRecord(p Observation) bool {
 	return o.SameFigure(p) && o.Unit == p.Unit && o.Source == p.Source && o.URL == p.URL &&
 		o.Quote == p.Quote && o.PublishedAt.Equal(p.PublishedAt) && o.Qualifier == p.Qualifier &&
-		o.EnteredBy == p.EnteredBy && o.Note == p.Note
+		o.EnteredBy == p.EnteredBy && o.Note == p.Note && sameYoY(o.YoY, p.YoY) && o.Resolution == p.Resolution
+}
+
+func sameYoY(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
 }
 
 // Supersedes reports whether writing o over the stored prev is an update rather than a

@@ -25,7 +25,8 @@ type Outcome string
 const (
 	// Created: nothing was stored under the observation's key before.
 	Created Outcome = "created"
-	// Updated: the stored figure changed (obs.Observation.Supersedes); a revision was recorded.
+	// Updated: the stored record changed (obs.Observation.Supersedes). A revision was
+	// recorded if its figure changed (value or estimate flag), not for provenance alone.
 	Updated Outcome = "updated"
 	// Unchanged: the same figure was already stored; nothing was written.
 	Unchanged Outcome = "unchanged"
@@ -44,9 +45,10 @@ type Filter struct {
 	From, To time.Time
 }
 
-// Store keeps observations, their revisions and source conflicts. Implementations are
-// safe for concurrent use.
+// Store keeps observations, their revisions and source conflicts, and the Journal
+// (audit trail and verdict history). Implementations are safe for concurrent use.
 type Store interface {
+	Journal
 	// Put durably writes observations as idempotent upserts keyed by obs.Key and returns
 	// one Outcome per observation, in order. Observations must be normalized and valid
 	// (obs.Observation.Validate); if any is not, Put writes nothing and returns an error.
@@ -176,7 +178,8 @@ func checkOne(o *obs.Observation) error {
 }
 
 // tagText reports why s cannot be an InfluxDB tag value: line protocol has no escape
-// for control characters and a trailing backslash.
+// for control characters, a trailing backslash, or a backslash before a character it
+// escapes.
 func tagText(s string) error {
 	if !utf8.ValidString(s) {
 		return errors.New("is not valid UTF-8")
@@ -187,5 +190,23 @@ func tagText(s string) error {
 	if strings.HasSuffix(s, `\`) {
 		return errors.New("ends with a backslash")
 	}
+	if i := badBackslash(s); i >= 0 {
+		return fmt.Errorf("has a backslash before %q, which line protocol cannot keep", s[i+1])
+	}
 	return nil
+}
+
+// badBackslash returns the index of the first backslash in s that precedes a comma,
+// an equals sign or a space, or −1. Line protocol escapes those with a backslash and
+// has no escape for a backslash itself, so such a tag value cannot be written intact.
+func badBackslash(s string) int {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == '\\' {
+			switch s[i+1] {
+			case ',', '=', ' ':
+				return i
+			}
+		}
+	}
+	return -1
 }

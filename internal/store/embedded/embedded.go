@@ -1,10 +1,10 @@
 // Package embedded is trademon's default observation store: a single bbolt file,
 // <dir>/trademon.db, needing no server. Every Put is one fsynced transaction.
 //
-// The file holds four buckets: observations (JSON records keyed by observation key),
+// The file holds these buckets: observations (JSON records keyed by observation key),
 // revisions (JSON records under increasing sequence numbers, so oldest first),
-// conflicts (JSON records keyed by the alternative's key and source) and meta (the
-// format version).
+// conflicts (JSON records keyed by the alternative's key and source), the journal's
+// audit, audit_series and evaluations (see journal.go) and meta (the format version).
 package embedded
 
 import (
@@ -79,7 +79,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("embedded store: open %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketObservations, bucketRevisions, bucketConflicts, bucketMeta} {
+		for _, name := range [][]byte{bucketObservations, bucketRevisions, bucketConflicts, bucketMeta, bucketAudit, bucketAuditSeries, bucketEvaluations} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome,
 	if len(os) == 0 {
 		return outcomes, nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob, rb := tx.Bucket(bucketObservations), tx.Bucket(bucketRevisions)
 		now := time.Now()
 		for i := range os {
@@ -138,20 +138,12 @@ func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome,
 					outcomes[i] = store.Unchanged
 					continue
 				}
-				at := now.UTC()
-				if !at.After(s.lastRev) {
-					at = s.lastRev.Add(time.Nanosecond)
-				}
-				s.lastRev = at
-				rev := obs.Revision{Observation: o, PreviousValue: prev.Value, PreviousSource: prev.Source, PreviousEstimate: prev.Estimate, At: at}
-				seq, err := rb.NextSequence()
-				if err != nil {
-					return err
-				}
-				if err := putJSON(rb, seqKey(seq), rev); err != nil {
-					return err
-				}
 				outcomes[i] = store.Updated
+				if !o.SameFigure(prev) { // a revision is a changed figure, not provenance alone
+					if err := s.putRevision(rb, o, prev, now); err != nil {
+						return err
+					}
+				}
 			} else {
 				outcomes[i] = store.Created
 			}
@@ -168,6 +160,25 @@ func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome,
 	s.writes.WithLabelValues("ok").Add(float64(len(os)))
 	return outcomes, nil
 }
+
+// putRevision records that o replaced the figure of prev, dated now or 1 ns after the
+// previous revision, so that revision times strictly increase.
+func (s *Store) putRevision(rb *bolt.Bucket, o, prev obs.Observation, now time.Time) error {
+	at := now.UTC()
+	if !at.After(s.lastRev) {
+		at = s.lastRev.Add(time.Nanosecond)
+	}
+	s.lastRev = at
+	rev := obs.Revision{Observation: o, PreviousValue: prev.Value, PreviousSource: prev.Source, PreviousEstimate: prev.Estimate, At: at}
+	seq, err := rb.NextSequence()
+	if err != nil {
+		return err
+	}
+	return putJSON(rb, seqKey(seq), rev)
+}
+
+// update runs fn in a write transaction and commits it to disk.
+func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
 
 // Query implements store.Store.
 func (s *Store) Query(ctx context.Context, f store.Filter) ([]obs.Observation, error) {
@@ -224,7 +235,7 @@ func (s *Store) PutConflicts(ctx context.Context, cs []obs.Conflict) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketConflicts)
 		for _, c := range cs {
 			if err := putJSON(b, conflictKey(c), c); err != nil {

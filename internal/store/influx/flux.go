@@ -155,5 +155,29 @@ func (r row) observation() (obs.Observation, error) {
 	if o.RetrievedAt, err = r.time("retrieved_at"); err != nil {
 		return o, err
 	}
+	if r.bool("yoy_stated") {
+		yoy, err := r.float("yoy")
+		if err != nil {
+			return o, err
+		}
+		o.YoY = &yoy
+	}
+	if _, ok := r["resolution"]; ok { // points written before trademon kept it have none
+		if o.Resolution, err = r.float("resolution"); err != nil {
+			return o, err
+		}
+	}
 	return o, nil
+}
+
+// optFloat returns the float column k, or nil when the point has no such field.
+func (r row) optFloat(k string) (*float64, error) {
+	if _, ok := r[k]; !ok {
+		return nil, nil
+	}
+	v, err := r.float(k)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
 }

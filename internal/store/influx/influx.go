@@ -14,15 +14,17 @@
 //	observation  tags indicator, region, basis, period, source_kind
 //	             fields value (float), unit, url, quote, source, entered_by,
 //	             published_at, retrieved_at (RFC 3339, "" when unknown), estimate (bool),
-//	             qualifier, note; time = period start 00:00 Asia/Shanghai
+//	             qualifier, note, yoy_stated (bool), yoy (float, only when stated),
+//	             resolution (float, 0 when unknown); time = period start 00:00 Asia/Shanghai
 //	revision     same tags; fields value, previous_value, previous_source,
 //	             previous_estimate, source, url, quote, entered_by, note, estimate,
-//	             unit, published_at, retrieved_at, qualifier; time = when the change
-//	             was acknowledged (unique)
+//	             unit, published_at, retrieved_at, qualifier, yoy_stated, yoy,
+//	             resolution; time = when the change was acknowledged (unique)
 //	conflict     observation tags + source (the alternative's); fields value,
 //	             existing_value, existing_source, url, quote, existing_url,
 //	             published_at, detected_at, retrieved_at, estimate, entered_by,
-//	             qualifier, note, unit; time = period start
+//	             qualifier, note, unit, yoy_stated, yoy, resolution; time = period start
+//	evaluation, audit: the journal (see journal.go)
 package influx
 
 import (
@@ -192,6 +194,9 @@ func (s *Store) PutConflicts(ctx context.Context, cs []obs.Conflict) error {
 
 // Query implements store.Store.
 func (s *Store) Query(ctx context.Context, f store.Filter) ([]obs.Observation, error) {
+	if err := s.open(); err != nil {
+		return nil, err
+	}
 	out, err := s.observations(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("influx store: query: %w", err)
@@ -222,6 +227,9 @@ func (s *Store) observations(ctx context.Context, f store.Filter) ([]obs.Observa
 
 // Revisions implements store.Store.
 func (s *Store) Revisions(ctx context.Context, f store.Filter) ([]obs.Revision, error) {
+	if err := s.open(); err != nil {
+		return nil, err
+	}
 	q, _ := fluxSelect(s.cfg.Bucket, MeasurementRevision, f, false)
 	var out []obs.Revision
 	err := s.rows(ctx, q, func(r row, t time.Time) error {
@@ -253,6 +261,9 @@ func (s *Store) Revisions(ctx context.Context, f store.Filter) ([]obs.Revision, 
 
 // Conflicts implements store.Store.
 func (s *Store) Conflicts(ctx context.Context, f store.Filter) ([]obs.Conflict, error) {
+	if err := s.open(); err != nil {
+		return nil, err
+	}
 	q, ok := fluxSelect(s.cfg.Bucket, MeasurementConflict, f, true)
 	if !ok {
 		return nil, nil
@@ -286,13 +297,19 @@ func (s *Store) Conflicts(ctx context.Context, f store.Filter) ([]obs.Conflict, 
 	return out, nil
 }
 
+// open fails once Close began. Reads check it; the spool's own reads (loading its
+// ledger during the last delivery at Close) do not, so that Close can deliver.
+func (s *Store) open() error {
+	if s.closed.Load() {
+		return errors.New("influx store: closed")
+	}
+	return nil
+}
+
 // rows runs a Flux query and calls fn with every record. A record that does not decode
 // (a point someone else wrote with other types) is skipped with a warning rather than
 // failing the whole read.
 func (s *Store) rows(ctx context.Context, q string, fn func(r row, t time.Time) error) error {
-	if s.closed.Load() {
-		return errors.New("store closed")
-	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	data, err := s.query.QueryRaw(ctx, q, api.DefaultDialect())

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/store"
 	"github.com/trademon/trademon/internal/store/spool"
 )
 
@@ -13,12 +14,14 @@ const (
 	MeasurementObservation = "observation"
 	MeasurementRevision    = "revision"
 	MeasurementConflict    = "conflict"
+	MeasurementEvaluation  = "evaluation"
+	MeasurementAudit       = "audit"
 )
 
 // appendItem appends the line protocol of a spooled write: an observation point (and
-// a revision point when it changes a figure) or a conflict point. It writes straight
-// into dst, without building client Point values, because it runs for every point the
-// spool delivers.
+// a revision point when it changes a figure), a conflict, an audit or an evaluation
+// point. It writes straight into dst, without building client Point values, because
+// it runs for every point the spool delivers.
 func appendItem(dst []byte, it *spool.Item) []byte {
 	switch {
 	case it.Observation != nil:
@@ -28,8 +31,56 @@ func appendItem(dst []byte, it *spool.Item) []byte {
 		}
 	case it.Conflict != nil:
 		dst = appendConflict(dst, it.Conflict)
+	case it.Audit != nil:
+		dst = appendAudit(dst, it.Audit)
+	case it.Evaluation != nil:
+		dst = appendEvaluation(dst, it.Evaluation, it.At)
 	}
 	return dst
+}
+
+// appendAudit writes measurement audit: tags action and user (omitted when empty,
+// which line protocol cannot carry); the values only when there are some; time = the
+// record's time, unique within its series (store.NextAuditTime).
+func appendAudit(dst []byte, r *store.AuditRecord) []byte {
+	dst = append(dst, MeasurementAudit...)
+	dst = appendTag(dst, "action", string(r.Action))
+	if r.User != "" {
+		dst = appendTag(dst, "user", r.User)
+	}
+	dst = append(dst, " remote="...)
+	dst = appendStringValue(dst, r.Remote)
+	dst = appendStringField(dst, "indicator", r.Indicator)
+	dst = appendStringField(dst, "period", r.Period)
+	dst = appendStringField(dst, "basis", string(r.Basis))
+	if r.OldValue != nil {
+		dst = appendFloatField(dst, "old_value", *r.OldValue, false)
+	}
+	if r.NewValue != nil {
+		dst = appendFloatField(dst, "new_value", *r.NewValue, false)
+	}
+	dst = appendStringField(dst, "reason", r.Reason)
+	dst = appendStringField(dst, "detail", r.Detail)
+	return appendTime(dst, r.Time)
+}
+
+// appendEvaluation writes measurement evaluation: tags status and target; the values
+// and period; recorded_at, the acknowledgement time, by which a reader keeps the
+// latest of several records for one target and time; time = when the verdict took
+// effect.
+func appendEvaluation(dst []byte, e *store.EvaluationRecord, recorded time.Time) []byte {
+	dst = append(dst, MeasurementEvaluation...)
+	dst = appendTag(dst, "status", e.Status)
+	dst = appendTag(dst, "target", e.Target)
+	dst = append(dst, ' ')
+	dst = appendFloatField(dst, "actual", e.Actual, true)
+	dst = appendFloatField(dst, "expected", e.Expected, false)
+	dst = appendFloatField(dst, "gap", e.Gap, false)
+	dst = appendFloatField(dst, "projected", e.Projected, false)
+	dst = appendFloatField(dst, "progress", e.Progress, false)
+	dst = appendStringField(dst, "period", e.Period)
+	dst = appendStringField(dst, "recorded_at", formatTime(recorded))
+	return appendTime(dst, e.Time)
 }
 
 // appendObservation writes measurement observation: tags indicator, region, basis,
@@ -101,7 +152,14 @@ func appendProvenance(dst []byte, o *obs.Observation, withSource bool) []byte {
 	dst = appendStringField(dst, "retrieved_at", formatTime(o.RetrievedAt))
 	dst = appendBoolField(dst, "estimate", o.Estimate)
 	dst = appendStringField(dst, "qualifier", o.Qualifier)
-	return appendStringField(dst, "note", o.Note)
+	dst = appendStringField(dst, "note", o.Note)
+	// yoy is written only when stated; yoy_stated is always written, so that an upsert
+	// of a figure without one hides the yoy an earlier write left on the point.
+	dst = appendBoolField(dst, "yoy_stated", o.YoY != nil)
+	if o.YoY != nil {
+		dst = appendFloatField(dst, "yoy", *o.YoY, false)
+	}
+	return appendFloatField(dst, "resolution", o.Resolution, false)
 }
 
 func appendTag(dst []byte, k, v string) []byte {
@@ -140,7 +198,12 @@ func appendBoolField(dst []byte, k string, v bool) []byte {
 func appendStringField(dst []byte, k, v string) []byte {
 	dst = append(dst, ',')
 	dst = append(dst, k...)
-	dst = append(dst, '=', '"')
+	dst = append(dst, '=')
+	return appendStringValue(dst, v)
+}
+
+func appendStringValue(dst []byte, v string) []byte {
+	dst = append(dst, '"')
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; c {
 		case '"', '\\':

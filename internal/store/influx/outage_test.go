@@ -415,3 +415,52 @@ func TestPoisonPointQuarantined(t *testing.T) {
 		t.Fatalf("after reopen %+v", st)
 	}
 }
+
+// TestCloseDeliversWhenLedgerNeverLoaded is issue 7's defect 9: trademon starts while
+// InfluxDB is down (the spool's ledger is never loaded), InfluxDB comes back, and
+// trademon stops before the backoff timer fires. Close must deliver what it can
+// instead of failing with "store closed" and leaving it for the next start.
+func TestCloseDeliversWhenLedgerNeverLoaded(t *testing.T) {
+	p := influxtest.StartProcess(t)
+	srv := p.Server()
+	cfg := testConfig(t, srv)
+	cfg.RetryMin, cfg.RetryMax = time.Hour, time.Hour // only Close may deliver
+	p.Stop(t)
+
+	s := openStore(t, cfg)
+	a := series("retail_sales", obs.MonthPeriod(2024, 1), 5, func(i int) float64 { return float64(i+1) * 1e10 })
+	out, err := s.Put(t.Context(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes(t, out, 5, store.Queued)
+	p.Start(t)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	exactlyOnce(t, srv, cfg.Bucket, MeasurementObservation, a, nil)
+
+	s2 := openStore(t, cfg)
+	if st := s2.SpoolStats(); st.Entries != 0 || !st.Bootstrapped {
+		t.Fatalf("spool after Close %+v, want empty and its ledger loaded", st)
+	}
+}
+
+// TestPutWithEndedContextIsDelivered: a write whose caller's context ended right
+// after the acknowledgement (a client that hung up) is delivered all the same.
+func TestPutWithEndedContextIsDelivered(t *testing.T) {
+	srv := influxtest.Start(t)
+	cfg := testConfig(t, srv)
+	cfg.RetryMin, cfg.RetryMax = time.Hour, time.Hour
+	s := openStore(t, cfg)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	a := series("goods_trade_cny", obs.MonthPeriod(2024, 1), 20, func(i int) float64 { return float64(i+1) * 1e10 })
+	for i := range a {
+		if _, err := s.Put(ctx, a[i:i+1]); err != nil {
+			t.Fatalf("Put %d: %v", i, err)
+		}
+	}
+	waitDelivered(t, s)
+	exactlyOnce(t, srv, cfg.Bucket, MeasurementObservation, a, nil)
+}

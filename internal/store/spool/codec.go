@@ -8,17 +8,31 @@ import (
 	"time"
 
 	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/store"
 )
 
 // The spool file holds records in a compact binary form: it is written on every Put and
 // read on every flush, so it avoids JSON. Every record starts with a format version
 // byte so that a later release can read what an earlier one left behind.
-const codecVersion = 1
+//
+// Version 1 wrote observations without the stated growth (YoY) and the resolution;
+// version 2 appends them to every observation and adds the journal's intent kinds.
+// Records of both versions are read; new ones are written as version 2.
+const (
+	codecVersion   = 2
+	codecVersionV1 = 1
+)
+
+// quarantineVersion is the format of a quarantine record's header (time and error);
+// the quarantined intent follows it with its own version.
+const quarantineVersion = 1
 
 // Kinds of intent in the outbox.
 const (
 	kindObservation byte = 1
 	kindConflict    byte = 2
+	kindAudit       byte = 3 // version 2
+	kindEvaluation  byte = 4 // version 2
 )
 
 // intent is one acknowledged write waiting for InfluxDB.
@@ -28,9 +42,11 @@ type intent struct {
 	// at is when the write was acknowledged, unique within the spool. It is the
 	// timestamp of the revision point if the observation turns out to change a stored
 	// figure, and it dates the entry for the oldest-age gauge.
-	at       time.Time
-	obs      obs.Observation
-	conflict obs.Conflict
+	at         time.Time
+	obs        obs.Observation
+	conflict   obs.Conflict
+	audit      store.AuditRecord
+	evaluation store.EvaluationRecord
 }
 
 // encodeIntent appends the encoding of it to dst.
@@ -43,10 +59,39 @@ func encodeIntent(dst []byte, it *intent) []byte {
 	case kindConflict:
 		c := &it.conflict
 		dst = appendObservation(dst, &c.Alternative)
-		dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(c.ExistingValue))
+		dst = appendFloat(dst, c.ExistingValue)
 		dst = appendString(dst, c.ExistingSource)
 		dst = appendString(dst, c.ExistingURL)
 		dst = appendTime(dst, c.DetectedAt)
+	case kindAudit:
+		dst = appendAudit(dst, &it.audit)
+	case kindEvaluation:
+		dst = appendEvaluation(dst, &it.evaluation)
+	}
+	return dst
+}
+
+func appendAudit(dst []byte, r *store.AuditRecord) []byte {
+	dst = appendTime(dst, r.Time)
+	dst = appendString(dst, r.User)
+	dst = appendString(dst, r.Remote)
+	dst = appendString(dst, string(r.Action))
+	dst = appendString(dst, r.Indicator)
+	dst = appendString(dst, r.Period)
+	dst = appendString(dst, string(r.Basis))
+	dst = appendOptFloat(dst, r.OldValue)
+	dst = appendOptFloat(dst, r.NewValue)
+	dst = appendString(dst, r.Reason)
+	return appendString(dst, r.Detail)
+}
+
+func appendEvaluation(dst []byte, e *store.EvaluationRecord) []byte {
+	dst = appendTime(dst, e.Time)
+	dst = appendString(dst, e.Target)
+	dst = appendString(dst, e.Status)
+	dst = appendString(dst, e.Period)
+	for _, v := range []float64{e.Actual, e.Expected, e.Gap, e.Projected, e.Progress} {
+		dst = appendFloat(dst, v)
 	}
 	return dst
 }
@@ -57,12 +102,12 @@ func decodeIntent(seq uint64, b []byte) (intent, error) {
 	if len(b) < 10 {
 		return it, fmt.Errorf("spool: intent %d: truncated header", seq)
 	}
-	if b[0] != codecVersion {
+	if b[0] != codecVersion && b[0] != codecVersionV1 {
 		return it, fmt.Errorf("spool: intent %d: unknown format version %d", seq, b[0])
 	}
 	it.kind = b[1]
 	it.at = time.Unix(0, int64(binary.BigEndian.Uint64(b[2:10]))).UTC()
-	d := decoder{b: b[10:]}
+	d := decoder{b: b[10:], version: b[0]}
 	switch it.kind {
 	case kindObservation:
 		it.obs = d.observation()
@@ -73,8 +118,21 @@ func decodeIntent(seq uint64, b []byte) (intent, error) {
 		c.ExistingSource = d.string()
 		c.ExistingURL = d.string()
 		c.DetectedAt = d.time()
+	case kindAudit:
+		if d.version < 2 {
+			return it, fmt.Errorf("spool: intent %d: kind %d in format version %d", seq, it.kind, d.version)
+		}
+		it.audit = d.audit()
+	case kindEvaluation:
+		if d.version < 2 {
+			return it, fmt.Errorf("spool: intent %d: kind %d in format version %d", seq, it.kind, d.version)
+		}
+		it.evaluation = d.evaluation()
 	default:
 		return it, fmt.Errorf("spool: intent %d: unknown kind %d", seq, it.kind)
+	}
+	if d.err == nil && len(d.b) > 0 {
+		d.err = fmt.Errorf("%d bytes after the record", len(d.b))
 	}
 	if d.err != nil {
 		return it, fmt.Errorf("spool: intent %d: %w", seq, d.err)
@@ -90,11 +148,14 @@ func encodeRecord(dst []byte, o *obs.Observation) []byte {
 
 // decodeRecord decodes a ledger record.
 func decodeRecord(b []byte) (obs.Observation, error) {
-	if len(b) < 1 || b[0] != codecVersion {
+	if len(b) < 1 || (b[0] != codecVersion && b[0] != codecVersionV1) {
 		return obs.Observation{}, errors.New("spool: corrupt ledger record")
 	}
-	d := decoder{b: b[1:]}
+	d := decoder{b: b[1:], version: b[0]}
 	o := d.observation()
+	if d.err == nil && len(d.b) > 0 {
+		d.err = errors.New("spool: corrupt ledger record: bytes after the record")
+	}
 	return o, d.err
 }
 
@@ -103,7 +164,7 @@ func appendObservation(dst []byte, o *obs.Observation) []byte {
 	dst = appendString(dst, o.Region)
 	dst = appendString(dst, o.Period.String())
 	dst = appendString(dst, string(o.Basis))
-	dst = binary.BigEndian.AppendUint64(dst, math.Float64bits(o.Value))
+	dst = appendFloat(dst, o.Value)
 	dst = appendString(dst, o.Unit)
 	dst = appendString(dst, string(o.SourceKind))
 	dst = appendString(dst, o.Source)
@@ -119,7 +180,20 @@ func appendObservation(dst []byte, o *obs.Observation) []byte {
 	dst = appendString(dst, o.Qualifier)
 	dst = appendString(dst, o.EnteredBy)
 	dst = appendString(dst, o.Note)
-	return dst
+	dst = appendOptFloat(dst, o.YoY)
+	return appendFloat(dst, o.Resolution)
+}
+
+func appendFloat(dst []byte, v float64) []byte {
+	return binary.BigEndian.AppendUint64(dst, math.Float64bits(v))
+}
+
+// appendOptFloat writes 0 for nil, else 1 and the value.
+func appendOptFloat(dst []byte, v *float64) []byte {
+	if v == nil {
+		return append(dst, 0)
+	}
+	return appendFloat(append(dst, 1), *v)
 }
 
 func appendString(dst []byte, s string) []byte {
@@ -138,10 +212,12 @@ func appendTime(dst []byte, t time.Time) []byte {
 	return binary.AppendUvarint(dst, uint64(t.Nanosecond()))
 }
 
-// decoder reads what the append functions wrote; the first error sticks.
+// decoder reads what the append functions wrote in the given format version; the
+// first error sticks.
 type decoder struct {
-	b   []byte
-	err error
+	b       []byte
+	version byte
+	err     error
 }
 
 func (d *decoder) fail(what string) {
@@ -224,5 +300,49 @@ func (d *decoder) observation() obs.Observation {
 	o.Qualifier = d.string()
 	o.EnteredBy = d.string()
 	o.Note = d.string()
+	if d.version >= 2 {
+		o.YoY = d.optFloat()
+		o.Resolution = d.float()
+	}
 	return o
+}
+
+func (d *decoder) optFloat() *float64 {
+	switch d.byte() {
+	case 0:
+		return nil
+	case 1:
+		v := d.float()
+		return &v
+	}
+	d.fail("optional number")
+	return nil
+}
+
+func (d *decoder) audit() store.AuditRecord {
+	var r store.AuditRecord
+	r.Time = d.time()
+	r.User = d.string()
+	r.Remote = d.string()
+	r.Action = store.AuditAction(d.string())
+	r.Indicator = d.string()
+	r.Period = d.string()
+	r.Basis = obs.Basis(d.string())
+	r.OldValue = d.optFloat()
+	r.NewValue = d.optFloat()
+	r.Reason = d.string()
+	r.Detail = d.string()
+	return r
+}
+
+func (d *decoder) evaluation() store.EvaluationRecord {
+	var e store.EvaluationRecord
+	e.Time = d.time()
+	e.Target = d.string()
+	e.Status = d.string()
+	e.Period = d.string()
+	for _, p := range []*float64{&e.Actual, &e.Expected, &e.Gap, &e.Projected, &e.Progress} {
+		*p = d.float()
+	}
+	return e
 }

@@ -6,13 +6,16 @@
 // as malformed is isolated by bisecting its batch and moved to a quarantine bucket,
 // where it is kept and counted. A restart or an outage of the database loses nothing.
 //
-// The file holds four buckets:
+// The file holds five buckets:
 //
-//   - outbox: write intents under monotonically increasing sequence numbers;
+//   - outbox: write intents (observations, conflicts, audit and evaluation records)
+//     under monotonically increasing sequence numbers;
 //   - ledger: the latest record the database holds for every observation key, used
 //     to tell created, updated and unchanged apart and to decide revisions;
 //   - quarantine: rejected intents with the error text;
-//   - meta: whether the ledger was loaded from the database, and the intent clock.
+//   - meta: whether the ledger was loaded from the database, and the intent clock;
+//   - audit_series: the latest time of every audit series, so that audit times stay
+//     unique per series across restarts.
 //
 // Every point the Sink writes has a fixed series and timestamp decided before it is
 // first sent (the revision time is taken when the write is acknowledged), so sending a
@@ -45,6 +48,8 @@ var (
 	bucketLedger     = []byte("ledger")
 	bucketQuarantine = []byte("quarantine")
 	bucketMeta       = []byte("meta")
+	// bucketAuditSeries holds the latest time of every audit series (store.AuditSeries).
+	bucketAuditSeries = []byte("audit_series")
 
 	metaBootstrapped = []byte("bootstrapped")
 	metaClock        = []byte("clock")
@@ -54,14 +59,21 @@ var (
 var ErrClosed = errors.New("spool: closed")
 
 // Item is one spooled write planned for delivery: an observation (with the revision it
-// makes, if it changes a stored figure) or a conflict.
+// makes, if it changes a stored figure), a conflict, an audit record or an evaluation
+// record. Exactly one of Observation, Conflict, Audit and Evaluation is set.
 type Item struct {
-	// Observation is the observation to store, or nil for a conflict.
+	// Observation is the observation to store.
 	Observation *obs.Observation
 	// Revision is set when Observation changes the figure the database holds.
 	Revision *obs.Revision
-	// Conflict is the conflict to record, or nil for an observation.
+	// Conflict is the conflict to record.
 	Conflict *obs.Conflict
+	// Audit is the audit record to append, dated uniquely within its series.
+	Audit *store.AuditRecord
+	// Evaluation is the verdict to record.
+	Evaluation *store.EvaluationRecord
+	// At is when the write was acknowledged: unique and increasing within the spool.
+	At time.Time
 }
 
 // Sink is the database behind the spool.
@@ -163,6 +175,9 @@ type Spool struct {
 
 	failing  atomic.Bool
 	requests chan chan error
+	// wake is signalled (without blocking) by every successful append, so that the
+	// loop delivers acknowledged writes without waiting for a Sync.
+	wake     chan struct{}
 	stop     chan struct{}
 	loopDone chan struct{}
 	ctx      context.Context
@@ -214,6 +229,7 @@ func Open(path string, sink Sink, opts Options) (*Spool, error) {
 		ledger:   make(map[obs.Key]obs.Observation),
 		pending:  make(map[obs.Key]pendingEntry),
 		requests: make(chan chan error),
+		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		loopDone: make(chan struct{}),
 		flushErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -238,7 +254,7 @@ func Open(path string, sink Sink, opts Options) (*Spool, error) {
 func (s *Spool) load() error {
 	var corrupt [][]byte
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketOutbox, bucketLedger, bucketQuarantine, bucketMeta} {
+		for _, name := range [][]byte{bucketOutbox, bucketLedger, bucketQuarantine, bucketMeta, bucketAuditSeries} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
@@ -287,7 +303,7 @@ func (s *Spool) load() error {
 func quarantine(tx *bolt.Tx, k []byte, cause error, now time.Time) error {
 	ob := tx.Bucket(bucketOutbox)
 	raw := ob.Get(k)
-	rec := []byte{codecVersion}
+	rec := []byte{quarantineVersion}
 	rec = binary.BigEndian.AppendUint64(rec, uint64(now.UnixNano()))
 	rec = appendString(rec, cause.Error())
 	rec = append(rec, raw...)
@@ -384,13 +400,63 @@ func (s *Spool) Enqueue(os []obs.Observation) ([]store.Outcome, error) {
 		s.pending[it.obs.Key()] = pendingEntry{seq: it.seq, o: it.obs}
 	}
 	s.queue = append(s.queue, added...)
+	if len(added) > 0 {
+		s.signal()
+	}
 	return outcomes, nil
+}
+
+// signal wakes the delivery loop for newly appended intents.
+func (s *Spool) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
 }
 
 // EnqueueConflicts durably appends conflicts. They are delivered as idempotent
 // upserts (one point per alternative key and source).
 func (s *Spool) EnqueueConflicts(cs []obs.Conflict) error {
-	if len(cs) == 0 {
+	return s.appendIntents(len(cs), func(_ *bolt.Tx, i int, it *intent) error {
+		it.kind, it.conflict = kindConflict, cs[i]
+		return nil
+	})
+}
+
+// EnqueueAudit durably appends audit records, which must be normalized and valid
+// (store.NormalizeAudit, store.CheckAudit), and returns them as they will be stored:
+// each dated by store.NextAuditTime against the latest time of its series, so that
+// no two records of a series share a time in the database.
+func (s *Spool) EnqueueAudit(rs []store.AuditRecord) ([]store.AuditRecord, error) {
+	out := slices.Clone(rs)
+	err := s.appendIntents(len(rs), func(tx *bolt.Tx, i int, it *intent) error {
+		sb := tx.Bucket(bucketAuditSeries)
+		series := store.AuditSeries(out[i])
+		last, _ := store.ParseTimeKey(sb.Get(series))
+		out[i].Time = store.NextAuditTime(out[i].Time, last)
+		it.kind, it.audit = kindAudit, out[i]
+		return sb.Put(series, store.TimeKey(out[i].Time))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EnqueueEvaluations durably appends evaluation records, which must be valid
+// (store.CheckEvaluations). Each is delivered with its acknowledgement time, by which
+// readers tell the latest of several records for one target and time.
+func (s *Spool) EnqueueEvaluations(es []store.EvaluationRecord) error {
+	return s.appendIntents(len(es), func(_ *bolt.Tx, i int, it *intent) error {
+		it.kind, it.evaluation = kindEvaluation, es[i]
+		return nil
+	})
+}
+
+// appendIntents durably appends n intents that fill describes, in one transaction;
+// fill may also write to other buckets of tx.
+func (s *Spool) appendIntents(n int, fill func(tx *bolt.Tx, i int, it *intent) error) error {
+	if n == 0 {
 		return nil
 	}
 	s.mu.Lock()
@@ -404,12 +470,15 @@ func (s *Spool) EnqueueConflicts(cs []obs.Conflict) error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		ob := tx.Bucket(bucketOutbox)
 		ob.FillPercent = 1
-		for i := range cs {
+		for i := range n {
 			seq, err := ob.NextSequence()
 			if err != nil {
 				return err
 			}
-			it := intent{seq: seq, kind: kindConflict, at: s.tick(now), conflict: cs[i]}
+			it := intent{seq: seq, at: s.tick(now)}
+			if err := fill(tx, i, &it); err != nil {
+				return err
+			}
 			if err := ob.Put(seqKey(seq), encodeIntent(nil, &it)); err != nil {
 				return err
 			}
@@ -422,6 +491,7 @@ func (s *Spool) EnqueueConflicts(cs []obs.Conflict) error {
 		return fmt.Errorf("spool: append to %s: %w", s.path, err)
 	}
 	s.queue = append(s.queue, added...)
+	s.signal()
 	return nil
 }
 
@@ -516,7 +586,9 @@ func (s *Spool) abandon() {
 	_ = s.db.Close()
 }
 
-// run is the delivery loop: a round on request (Sync), on a timer after a failure with
+// run is the delivery loop: a round on request (Sync), when a write was appended
+// (unless the database is failing: then the backoff timer decides, so that a stream
+// of writes does not hammer a database that is down), on a timer after a failure with
 // exponential backoff and jitter, and once at start when there is work.
 func (s *Spool) run() {
 	defer close(s.loopDone)
@@ -533,6 +605,10 @@ func (s *Spool) run() {
 			return
 		case w := <-s.requests:
 			waiters = append(waiters, w)
+		case <-s.wake:
+			if s.failing.Load() {
+				continue
+			}
 		case <-timer.C:
 		}
 	drain:
@@ -540,16 +616,19 @@ func (s *Spool) run() {
 			select {
 			case w := <-s.requests:
 				waiters = append(waiters, w)
+			case <-s.wake: // this round takes what was appended
 			default:
 				break drain
 			}
 		}
 		err := s.deliverAll(s.ctx)
+		if err != nil {
+			s.failing.Store(true) // before a waiter hears of the failure
+		}
 		for _, w := range waiters {
 			w <- err
 		}
 		if err != nil {
-			s.failing.Store(true)
 			d := bo.Failure()
 			s.log.Warn("delivery to the database failed; retrying later",
 				"err", err, "reason", reasonOf(err), "attempt", bo.Failures(), "retry_in", d, "entries", s.Stats().Entries)
@@ -630,6 +709,10 @@ func describe(p *planned) string {
 		return "observation " + p.item.Observation.Key().String()
 	case p.item.Conflict != nil:
 		return "conflict " + p.item.Conflict.Alternative.Key().String() + " from " + p.item.Conflict.Alternative.Source
+	case p.item.Audit != nil:
+		return "audit record " + string(p.item.Audit.Action) + " by " + p.item.Audit.User + " at " + p.item.Audit.Time.Format(time.RFC3339Nano)
+	case p.item.Evaluation != nil:
+		return "evaluation of " + p.item.Evaluation.Target + " at " + p.item.Evaluation.Time.Format(time.RFC3339Nano)
 	}
 	return "unchanged observation " + p.it.obs.Key().String()
 }
@@ -670,16 +753,22 @@ func (s *Spool) head() []intent {
 
 // plan decides the points of each intent in order against the ledger: a new key is
 // written, a superseding figure is written with a revision point dated at its
-// acknowledgement, and anything else is dropped as unchanged.
+// acknowledgement (without one when only its provenance changed), and anything else
+// is dropped as unchanged.
 func (s *Spool) plan(its []intent) []planned {
 	out := make([]planned, len(its))
 	work := make(map[obs.Key]obs.Observation)
 	for i := range its {
 		p := &out[i]
 		p.it = its[i]
+		p.item.At = p.it.at
 		switch p.it.kind {
 		case kindConflict:
 			p.item.Conflict = &p.it.conflict
+		case kindAudit:
+			p.item.Audit = &p.it.audit
+		case kindEvaluation:
+			p.item.Evaluation = &p.it.evaluation
 		case kindObservation:
 			o := &p.it.obs
 			k := o.Key()
@@ -690,6 +779,8 @@ func (s *Spool) plan(its []intent) []planned {
 			switch {
 			case !have:
 				p.item.Observation = o
+			case o.Supersedes(prev) && o.SameFigure(prev):
+				p.item.Observation = o // provenance only: an upsert without a revision
 			case o.Supersedes(prev):
 				p.item.Observation = o
 				p.item.Revision = &obs.Revision{
@@ -802,9 +893,12 @@ type QuarantinedEntry struct {
 	// At is when it was quarantined; Err is the database's answer.
 	At  time.Time
 	Err string
-	// Observation or Conflict is the write (one of them is set).
+	// Observation, Conflict, Audit or Evaluation is the write (one of them is set,
+	// unless the entry was quarantined because it could not be decoded).
 	Observation *obs.Observation
 	Conflict    *obs.Conflict
+	Audit       *store.AuditRecord
+	Evaluation  *store.EvaluationRecord
 	// Acknowledged is when the write was acknowledged.
 	Acknowledged time.Time
 }
@@ -815,7 +909,7 @@ func (s *Spool) Quarantined() ([]QuarantinedEntry, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketQuarantine).ForEach(func(k, v []byte) error {
 			seq := binary.BigEndian.Uint64(k)
-			if len(v) < 9 || v[0] != codecVersion {
+			if len(v) < 9 || v[0] != quarantineVersion {
 				return fmt.Errorf("quarantine entry %d: corrupt", seq)
 			}
 			e := QuarantinedEntry{Seq: seq, At: time.Unix(0, int64(binary.BigEndian.Uint64(v[1:9]))).UTC()}
@@ -826,10 +920,15 @@ func (s *Spool) Quarantined() ([]QuarantinedEntry, error) {
 			}
 			if it, err := decodeIntent(seq, d.b); err == nil {
 				e.Acknowledged = it.at
-				if it.kind == kindObservation {
+				switch it.kind {
+				case kindObservation:
 					e.Observation = &it.obs
-				} else {
+				case kindConflict:
 					e.Conflict = &it.conflict
+				case kindAudit:
+					e.Audit = &it.audit
+				case kindEvaluation:
+					e.Evaluation = &it.evaluation
 				}
 			}
 			out = append(out, e)

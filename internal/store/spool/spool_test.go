@@ -2,10 +2,12 @@ package spool
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -47,6 +49,10 @@ func (k *textSink) AppendItem(dst []byte, it *Item) []byte {
 		}
 	case it.Conflict != nil:
 		dst = fmt.Appendf(dst, "conflict %s %s %v\n", it.Conflict.Alternative.Key(), it.Conflict.Alternative.Source, it.Conflict.Alternative.Value)
+	case it.Audit != nil:
+		dst = fmt.Appendf(dst, "audit %s %s @%d %s\n", it.Audit.Action, it.Audit.User, it.Audit.Time.UnixNano(), it.Audit.Reason)
+	case it.Evaluation != nil:
+		dst = fmt.Appendf(dst, "evaluation %s %s @%d recorded@%d\n", it.Evaluation.Target, it.Evaluation.Status, it.Evaluation.Time.UnixNano(), it.At.UnixNano())
 	}
 	return dst
 }
@@ -114,10 +120,18 @@ func TestCodecRoundTrip(t *testing.T) {
 	o.Estimate, o.Qualifier, o.EnteredBy, o.Note = true, "含国外先进标准", "张三", "备注"
 	o.PublishedAt = time.Date(1601, 1, 1, 0, 0, 0, 1, time.UTC) // outside UnixNano's range
 	o.RetrievedAt = time.Time{}
+	yoy := -0.0
+	o.YoY, o.Resolution = &yoy, 1e-2
 	at := time.Date(2025, 11, 1, 2, 3, 4, 5, time.UTC)
+	old, nw := 3.5e10, math.SmallestNonzeroFloat64
 	tests := []intent{
 		{seq: 7, kind: kindObservation, at: at, obs: o},
 		{seq: 8, kind: kindConflict, at: at, conflict: obs.Conflict{Alternative: o, ExistingValue: 5e-324, ExistingSource: "s", ExistingURL: "u", DetectedAt: at}},
+		{seq: 9, kind: kindAudit, at: at, audit: store.AuditRecord{Time: at, User: "张三", Remote: "r", Action: store.AuditRevise,
+			Indicator: "services_trade", Period: "2024", Basis: obs.BasisYear, OldValue: &old, NewValue: &nw, Reason: "理由\n", Detail: "d"}},
+		{seq: 10, kind: kindAudit, at: at, audit: store.AuditRecord{Time: at, Action: store.AuditLoginFailure}},
+		{seq: 11, kind: kindEvaluation, at: at, evaluation: store.EvaluationRecord{Time: at, Target: "t", Status: "behind", Period: "2025-09",
+			Actual: 1, Expected: math.MaxFloat64, Gap: -0.5, Projected: 0.1 + 0.2, Progress: -0.0}},
 	}
 	for _, want := range tests {
 		b := encodeIntent(nil, &want)
@@ -137,6 +151,12 @@ func TestCodecRoundTrip(t *testing.T) {
 		if got.conflict.ExistingValue != want.conflict.ExistingValue || !got.conflict.DetectedAt.Equal(want.conflict.DetectedAt) {
 			t.Errorf("conflict existing %v %v", got.conflict.ExistingValue, got.conflict.DetectedAt)
 		}
+		if d := storetest.DiffAudit(want.audit, got.audit); d != "" {
+			t.Errorf("audit: %s", d)
+		}
+		if !got.evaluation.Time.Equal(want.evaluation.Time) || !sameEvaluationValues(got.evaluation, want.evaluation) {
+			t.Errorf("evaluation %+v, want %+v", got.evaluation, want.evaluation)
+		}
 		for n := range len(b) { // every truncation is an error, never a panic
 			if _, err := decodeIntent(1, b[:n]); err == nil {
 				t.Fatalf("truncated intent (%d of %d bytes) decoded", n, len(b))
@@ -147,6 +167,69 @@ func TestCodecRoundTrip(t *testing.T) {
 	back, err := decodeRecord(rec)
 	if err != nil || storetest.Diff(o, back) != "" {
 		t.Fatalf("record: %v %s", err, storetest.Diff(o, back))
+	}
+	if _, err := decodeRecord(append(rec, 0)); err == nil {
+		t.Fatal("a ledger record with a byte too many decoded")
+	}
+}
+
+func sameEvaluationValues(a, b store.EvaluationRecord) bool {
+	return a.Target == b.Target && a.Status == b.Status && a.Period == b.Period &&
+		math.Float64bits(a.Actual) == math.Float64bits(b.Actual) && math.Float64bits(a.Expected) == math.Float64bits(b.Expected) &&
+		math.Float64bits(a.Gap) == math.Float64bits(b.Gap) && math.Float64bits(a.Projected) == math.Float64bits(b.Projected) &&
+		math.Float64bits(a.Progress) == math.Float64bits(b.Progress)
+}
+
+// TestCodecReadsVersion1 decodes records written by the version 1 codec (before the
+// stated growth and the resolution were kept): testdata/codec-v1.hex holds an
+// observation intent, a conflict intent and a ledger record as that release wrote them.
+func TestCodecReadsVersion1(t *testing.T) {
+	data, err := os.ReadFile("testdata/codec-v1.hex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs [][]byte
+	for _, line := range strings.Fields(string(data)) {
+		b, err := hex.DecodeString(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, b)
+	}
+	if len(recs) != 3 {
+		t.Fatalf("%d records in testdata, want 3", len(recs))
+	}
+	want := sample("2024-03", 8.2643e11)
+	want.Quote = "1-3月，社零总额8264.30亿元"
+	want.Estimate, want.Qualifier, want.EnteredBy, want.Note = true, "q", "张三", "备注"
+	at := time.Date(2025, 11, 1, 2, 3, 4, 5, time.UTC)
+
+	it, err := decodeIntent(7, recs[0])
+	if err != nil || it.kind != kindObservation || !it.at.Equal(at) {
+		t.Fatalf("observation intent: %+v, %v", it, err)
+	}
+	if d := storetest.Diff(want, it.obs); d != "" {
+		t.Errorf("observation intent: %s", d)
+	}
+	it, err = decodeIntent(8, recs[1])
+	if err != nil || it.kind != kindConflict || it.conflict.ExistingValue != 8.3e11 || it.conflict.ExistingURL != "u" || !it.conflict.DetectedAt.Equal(at) {
+		t.Fatalf("conflict intent: %+v, %v", it, err)
+	}
+	if d := storetest.Diff(want, it.conflict.Alternative); d != "" {
+		t.Errorf("conflict intent: %s", d)
+	}
+	o, err := decodeRecord(recs[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := storetest.Diff(want, o); d != "" {
+		t.Errorf("ledger record: %s", d)
+	}
+	// A version 1 record cannot hold the journal's kinds.
+	bad := slices.Clone(recs[0])
+	bad[1] = kindAudit
+	if _, err := decodeIntent(9, bad); err == nil || !strings.Contains(err.Error(), "format version 1") {
+		t.Errorf("audit kind in a version 1 record: %v", err)
 	}
 }
 
@@ -368,6 +451,129 @@ func TestSurvivesCrashAndReopen(t *testing.T) {
 	waitEmpty(t, s2)
 	if got := k.lines(); len(got) != 3 || !strings.HasPrefix(got[2], "conflict ") {
 		t.Fatalf("delivered %q", got)
+	}
+}
+
+// TestJournalSurvivesCrash: audit and evaluation records acknowledged while the
+// database is down survive a crash, keep the times they were given (audit times
+// unique per series, also across the restart) and are delivered in order.
+func TestJournalSurvivesCrash(t *testing.T) {
+	k := &textSink{}
+	path := filepath.Join(t.TempDir(), "spool.db")
+	now := time.Date(2025, 10, 1, 8, 0, 0, 0, time.UTC)
+	opts := testOptions()
+	opts.Now = func() time.Time { return now }
+	s, err := Open(path, k, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.setFail(func(string) error { return errDown })
+	r := store.AuditRecord{Time: now, User: "zhang.wei", Action: store.AuditApprove, Reason: "first"}
+	r2 := r
+	r2.Reason = "second"
+	got, err := s.EnqueueAudit([]store.AuditRecord{r, r2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got[0].Time.Equal(now) || !got[1].Time.Equal(now.Add(time.Nanosecond)) {
+		t.Fatalf("audit times %v, %v; want %v and 1 ns later", got[0].Time, got[1].Time, now)
+	}
+	e := store.EvaluationRecord{Time: now.Add(-time.Hour), Target: "retail_sales_2025", Status: "behind", Period: "2025-09"}
+	if err := s.EnqueueEvaluations([]store.EvaluationRecord{e}); err != nil {
+		t.Fatal(err)
+	}
+	s.abandon()
+
+	s2, err := Open(path, k, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s2.Close(context.Background()) })
+	r3 := r
+	r3.Reason = "after the crash"
+	if got, err = s2.EnqueueAudit([]store.AuditRecord{r3}); err != nil || !got[0].Time.Equal(now.Add(2*time.Nanosecond)) {
+		t.Fatalf("audit after the crash: %+v, %v; want it dated 2 ns after %v", got, err, now)
+	}
+	if st := s2.Stats(); st.Entries != 4 {
+		t.Fatalf("after reopen: %+v, want 4 entries", st)
+	}
+	k.setFail(nil)
+	waitEmpty(t, s2)
+	want := []string{
+		fmt.Sprintf("audit approve zhang.wei @%d first", now.UnixNano()),
+		fmt.Sprintf("audit approve zhang.wei @%d second", now.UnixNano()+1),
+		fmt.Sprintf("evaluation retail_sales_2025 behind @%d recorded@%d", e.Time.UnixNano(), now.UnixNano()+2),
+		fmt.Sprintf("audit approve zhang.wei @%d after the crash", now.UnixNano()+2),
+	}
+	if got := k.lines(); !slices.Equal(got, want) {
+		t.Fatalf("delivered\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestEnqueueWakesDelivery is issue 7's defect 9: acknowledged writes must not wait
+// for a later Sync or write. Nothing here calls Sync after the first.
+func TestEnqueueWakesDelivery(t *testing.T) {
+	k := &textSink{}
+	s := openSpool(t, filepath.Join(t.TempDir(), "spool.db"), k)
+	if err := s.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := s.Enqueue([]obs.Observation{sample(fmt.Sprintf("2024-%02d", i%12+1), float64(i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.EnqueueConflicts([]obs.Conflict{{Alternative: sample("2023-01", 1), ExistingValue: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	waitEmpty(t, s)
+	if got := k.lines(); len(got) != 21+8 { // 20 observations, 8 of them revisions, 1 conflict
+		t.Fatalf("delivered %d lines, want 29:\n%s", len(got), strings.Join(got, "\n"))
+	}
+}
+
+// TestEnqueueDuringBackoffWaitsForTheTimer: while the database fails, a write does
+// not cut the backoff short (a stream of writes must not hammer a database that is
+// down); the timer's round delivers it.
+func TestEnqueueDuringBackoffWaitsForTheTimer(t *testing.T) {
+	k := &textSink{}
+	k.fail = func(string) error { return errDown }
+	opts := testOptions()
+	opts.RetryMin, opts.RetryMax, opts.BatchSize = time.Hour, time.Hour, 100
+	s, err := Open(filepath.Join(t.TempDir(), "spool.db"), k, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close(context.Background()) })
+	if _, err := s.Enqueue([]obs.Observation{sample("2024-01", 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sync(t.Context()); err == nil { // fails: the loop now waits an hour
+		t.Fatal("Sync succeeded with the database down")
+	}
+	if !s.Failing() {
+		t.Fatal("spool not failing after a failed round")
+	}
+	k.mu.Lock()
+	failed := len(k.bodies) // the first append's wake-up may have made a round of its own
+	k.mu.Unlock()
+	k.setFail(nil)
+	for i := range 5 {
+		if _, err := s.Enqueue([]obs.Observation{sample(fmt.Sprintf("2024-%02d", i+2), 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Sync(t.Context()); err != nil { // an explicit Sync still delivers
+		t.Fatal(err)
+	}
+	k.mu.Lock()
+	n := len(k.bodies)
+	k.mu.Unlock()
+	if n != failed+1 { // the failed rounds and the Sync's round: no round per write
+		t.Errorf("%d write requests, want %d", n, failed+1)
+	}
+	if got := k.lines(); len(got) != 6 {
+		t.Errorf("delivered %q, want 6 observations", got)
 	}
 }
 

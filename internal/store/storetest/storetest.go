@@ -44,16 +44,19 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, reopen func(t *testi
 		{"RevisionsOldestFirst", testRevisionsOrder},
 		{"SourceKindsCoexist", testKindsCoexist},
 		{"ProvenanceRoundTrip", testRoundTrip},
+		{"GrowthAndResolution", testGrowthAndResolution},
 		{"Filters", testFilters},
 		{"QuerySorted", testSorted},
 		{"Conflicts", testConflicts},
 		{"InvalidBatchWritesNothing", testInvalid},
 		{"ConcurrentPuts", testConcurrent},
 	}
+	tests = append(tests, journalTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
 	t.Run("PersistsAcrossReopen", func(t *testing.T) { testPersistence(t, open(t), reopen) })
+	t.Run("JournalPersistsAcrossReopen", func(t *testing.T) { testJournalPersistence(t, open(t), reopen) })
 }
 
 // Sample returns a normalized, valid observation with full provenance. Manual ones get
@@ -134,6 +137,12 @@ func Diff(want, got obs.Observation) string {
 	}
 	if want.Note != got.Note {
 		add("note", want.Note, got.Note)
+	}
+	if !sameOpt(want.YoY, got.YoY) {
+		add("yoy", fmtOpt(want.YoY), fmtOpt(got.YoY))
+	}
+	if math.Float64bits(want.Resolution) != math.Float64bits(got.Resolution) {
+		add("resolution", want.Resolution, got.Resolution)
 	}
 	return strings.Join(d, "; ")
 }
@@ -274,11 +283,28 @@ func testManualProvenance(t *testing.T, s store.Store) {
 	m2.URL = "https://commerce.sz.gov.cn/fixed.html"
 	wantOutcomes(t, put(t, s, m2), store.Updated)
 	EqualObservations(t, []obs.Observation{m2}, query(t, s, store.Filter{}))
-	revs := revisions(t, s, store.Filter{})
-	if len(revs) != 1 || revs[0].PreviousValue != m.Value || revs[0].Observation.Note != m2.Note {
-		t.Fatalf("revisions %+v, want one for the corrected provenance", revs)
+	// A revision is a changed value (DESIGN.md): corrected provenance is kept without one.
+	if revs := revisions(t, s, store.Filter{}); len(revs) != 0 {
+		t.Fatalf("a provenance-only change recorded %d revisions (%+v), want none", len(revs), revs)
 	}
 	wantOutcomes(t, put(t, s, m2), store.Unchanged)
+	// A changed value after it is a revision, from the corrected record.
+	m3 := m2
+	m3.Value = 3.6e10
+	wantOutcomes(t, put(t, s, m3), store.Updated)
+	revs := revisions(t, s, store.Filter{})
+	if len(revs) != 1 || revs[0].PreviousValue != m.Value || revs[0].Observation.Value != m3.Value || revs[0].Observation.Note != m2.Note {
+		t.Fatalf("revisions %+v, want one from %v to %v", revs, m.Value, m3.Value)
+	}
+	// Provenance and value corrected in one batch, then provenance again: one revision.
+	m4, m5 := m3, m3
+	m4.Note = "第二次更正"
+	m5.Note, m5.Value = "第三次更正", 3.7e10
+	wantOutcomes(t, put(t, s, m4, m5, m4), store.Updated, store.Updated, store.Updated)
+	EqualObservations(t, []obs.Observation{m4}, query(t, s, store.Filter{}))
+	if revs := revisions(t, s, store.Filter{}); len(revs) != 3 || revs[1].PreviousValue != m3.Value || revs[2].PreviousValue != m5.Value || revs[2].Observation.Value != m4.Value {
+		t.Fatalf("revisions %+v, want 3.5e10→3.6e10→3.7e10→3.6e10", revs)
+	}
 }
 
 func testDuplicateInBatch(t *testing.T, s store.Store) {
@@ -379,6 +405,15 @@ func testRoundTrip(t *testing.T, s store.Store) {
 			o.EnteredBy = "王小明 <wang@sz.gov.cn>"
 		}
 		o.Estimate = i%2 == 1
+		switch i % 4 { // stated growth: none, positive, negative, and exactly zero
+		case 1:
+			o.YoY = ptr(0.096)
+		case 2:
+			o.YoY = ptr(-1.0 / 3)
+		case 3:
+			o.YoY = ptr(0)
+		}
+		o.Resolution = []float64{0, 1e6, 1e4, 0.0001, 1e-12}[i%5]
 		switch i % 3 {
 		case 0:
 			o.PublishedAt, o.RetrievedAt = time.Time{}, time.Time{}
@@ -411,6 +446,54 @@ func testRoundTrip(t *testing.T, s store.Store) {
 		}
 	}
 	EqualObservations(t, want, query(t, s, store.Filter{}))
+}
+
+func testGrowthAndResolution(t *testing.T, s store.Store) {
+	a := Sample("retail_sales", "2024", obs.BasisYear, obs.KindCollector, 9.49812e11)
+	a.YoY, a.Resolution = ptr(0.096), 1e6
+	wantOutcomes(t, put(t, s, a), store.Created)
+	EqualObservations(t, []obs.Observation{a}, query(t, s, store.Filter{}))
+
+	// A corrected figure that states no growth and no resolution clears both.
+	b := a
+	b.Value, b.YoY, b.Resolution = 9.5e11, nil, 0
+	wantOutcomes(t, put(t, s, b), store.Updated)
+	EqualObservations(t, []obs.Observation{b}, query(t, s, store.Filter{}))
+	revs := revisions(t, s, store.Filter{})
+	if len(revs) != 1 {
+		t.Fatalf("got %d revisions, want 1", len(revs))
+	}
+	if d := Diff(b, revs[0].Observation); d != "" {
+		t.Errorf("revision observation: %s", d)
+	}
+	c := b
+	c.Value, c.YoY, c.Resolution = 9.6e11, ptr(-0.02), 1e8
+	wantOutcomes(t, put(t, s, c), store.Updated)
+	EqualObservations(t, []obs.Observation{c}, query(t, s, store.Filter{}))
+
+	// For a manual figure, stating its growth is a change of the record.
+	m := Sample("services_trade", "2024", obs.BasisYear, obs.KindManual, 3.5e10)
+	wantOutcomes(t, put(t, s, m), store.Created)
+	m.YoY = ptr(0.12)
+	wantOutcomes(t, put(t, s, m), store.Updated)
+	m.Resolution = 1e6
+	wantOutcomes(t, put(t, s, m), store.Updated)
+	wantOutcomes(t, put(t, s, m), store.Unchanged)
+	EqualObservations(t, []obs.Observation{c, m}, query(t, s, store.Filter{}))
+
+	alt := a
+	alt.Source = "retail/other"
+	cf := conflict(alt, c.Value, time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC))
+	if err := s.PutConflicts(ctx(t), []obs.Conflict{cf}); err != nil {
+		t.Fatalf("PutConflicts: %v", err)
+	}
+	cs, err := s.Conflicts(ctx(t), store.Filter{})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("Conflicts: %d, %v; want 1", len(cs), err)
+	}
+	if d := diffConflict(cf, cs[0]); d != "" {
+		t.Errorf("conflict: %s", d)
+	}
 }
 
 func testFilters(t *testing.T, s store.Store) {
@@ -548,6 +631,8 @@ func testInvalid(t *testing.T, s store.Store) {
 	noWho.EnteredBy = ""
 	badRegion := good
 	badRegion.Region = "shen\nzhen"
+	slash := good
+	slash.Region = `前海\,南山`
 	nan := good
 	nan.Value = math.NaN()
 	cr := good
@@ -563,6 +648,7 @@ func testInvalid(t *testing.T, s store.Store) {
 		{"basis", []obs.Observation{badBasis, good}, []string{"observation 0", "basis"}},
 		{"manual without who", []obs.Observation{good, good, noWho}, []string{"observation 2", "entered_by"}},
 		{"region with newline", []obs.Observation{good, badRegion}, []string{"observation 1", "region", "control character"}},
+		{"region with backslash before comma", []obs.Observation{slash}, []string{"observation 0", "region", "backslash"}},
 		{"NaN", []obs.Observation{nan}, []string{"observation 0", "value", "NaN"}},
 		{"carriage return", []obs.Observation{good, cr}, []string{"observation 1", "quote", "carriage return"}},
 		{"invalid UTF-8", []obs.Observation{latin1}, []string{"observation 0", "note", "UTF-8"}},
