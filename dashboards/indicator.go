@@ -86,7 +86,7 @@ func indicatorDetail(ts []targets.Target) *dashboard.DashboardBuilder {
 
 const fluxExpectedPath = `evals = from(bucket: v.defaultBucket)
   |> range(start: v.timeRangeStart, stop: v.timeRangeStop)
-  |> filter(fn: (r) => r._measurement == "evaluation" and r.target == "${target}")
+  |> filter(fn: (r) => r._measurement == "evaluation" and r.target == "${target}" and r.status != "no_data")
   |> filter(fn: (r) => r._field == "actual" or r._field == "expected")
   |> group(columns: ["_field", "target"])
 goal = evals

@@ -135,7 +135,7 @@ func expectations(site string) map[string]expectation {
 			}
 		}},
 		OverviewUID + " panel 11 A": nineTargets("name_zh"),
-		OverviewUID + " panel 20 A": {min: 9, labels: []string{"_time", "target", "status"}, needs: "measurement evaluation", fluxCheck: func(t *testing.T, rows []influxtest.Row) {
+		OverviewUID + " panel 20 A": {min: 9, labels: []string{"_time", "target", "status"}, fluxCheck: func(t *testing.T, rows []influxtest.Row) {
 			last := map[string]string{}
 			for _, r := range rows {
 				last[r["target"]] = r["status"]
@@ -144,7 +144,7 @@ func expectations(site string) map[string]expectation {
 				t.Errorf("latest status per target: %v", last)
 			}
 		}},
-		OverviewUID + " panel 21 A": {min: 9, labels: []string{"_time", "_value", "target"}, needs: "measurement evaluation"},
+		OverviewUID + " panel 21 A": {min: 9, labels: []string{"_time", "_value", "target"}},
 
 		// 指标详情 Indicator detail.
 		IndicatorUID + " variable indicator": {min: 3, labels: []string{"_value"}, fluxCheck: func(t *testing.T, rows []influxtest.Row) {
@@ -160,7 +160,7 @@ func expectations(site string) map[string]expectation {
 				t.Errorf("revision text %q", rows[0]["text"])
 			}
 		}},
-		IndicatorUID + " panel 1 A": {min: 3, labels: []string{"_time", "_value", "_field", "display_unit"}, needs: "measurement evaluation", fluxCheck: func(t *testing.T, rows []influxtest.Row) {
+		IndicatorUID + " panel 1 A": {min: 3, labels: []string{"_time", "_value", "_field", "display_unit"}, fluxCheck: func(t *testing.T, rows []influxtest.Row) {
 			g, ok := rowWith(rows, "_field", "goal")
 			if !ok || num(g["_value"]) != 12500 || g["display_unit"] != "亿元" {
 				t.Errorf("goal row %v, want 12500 亿元", g)

@@ -196,7 +196,7 @@ func statusHistory() *statetimeline.PanelBuilder {
 
 const fluxProgressHistory = `from(bucket: v.defaultBucket)
   |> range(start: v.timeRangeStart, stop: v.timeRangeStop)
-  |> filter(fn: (r) => r._measurement == "evaluation" and r._field == "progress")
+  |> filter(fn: (r) => r._measurement == "evaluation" and r._field == "progress" and r.status != "no_data")
   |> filter(fn: (r) => contains(value: r.target, set: ${target:json}))
   |> group(columns: ["target"])
   |> sort(columns: ["_time"])`
