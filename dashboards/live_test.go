@@ -299,7 +299,7 @@ func queryResultLines(res []promSeries) []string {
 
 // promExpr substitutes Grafana's variables in a PromQL query.
 func promExpr(q string, bound map[string]string) string {
-	r := strings.NewReplacer("$__rate_interval", "15s", "$__range", "2m",
+	r := strings.NewReplacer("$__rate_interval", "15s", "$__range", "10m",
 		"${target}", bound["target"], "$target", bound["target"],
 		"${indicator}", bound["indicator"], "$indicator", bound["indicator"])
 	return r.Replace(q)

@@ -184,6 +184,9 @@ type fixtureSite struct {
 	*httptest.Server
 	articles atomic.Int32
 	trade    atomic.Int32
+	// published: the list page links the article; until then it is empty, so that
+	// Prometheus sees the collector counters at zero before the article is collected.
+	published atomic.Bool
 }
 
 const fixtureList = `<html><head><meta charset="utf-8"><title>统计分析</title></head><body>
@@ -202,6 +205,10 @@ func newFixtureSite(t *testing.T) *fixtureSite {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /retail/index.html", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if !s.published.Load() {
+			_, _ = io.WriteString(w, `<html><body><div class="list-article"><ul class="column-article"></ul></div></body></html>`)
+			return
+		}
 		_, _ = io.WriteString(w, fixtureList)
 	})
 	mux.HandleFunc("GET /retail/content/post_1.html", func(w http.ResponseWriter, _ *http.Request) {
@@ -383,8 +390,15 @@ scrape_configs:
 	startProc(t, "prometheus", promBin, "--config.file="+promCfg, "--storage.tsdb.path="+filepath.Join(dir, "prom"),
 		"--web.listen-address="+promAddr, "--log.level=warn")
 	s.prometheus = "http://" + promAddr
-	waitFor(t, 60*time.Second, "Prometheus to hold the verdicts and a few collector runs", func() (bool, string) {
-		res, err := s.promInstant(`sum(trademon_target_status) and on() sum(increase(trademon_collector_runs_total{collector="retail"}[1m])) >= 2 and on() sum(increase(trademon_collector_runs_total{collector="trade"}[1m])) >= 2`)
+	waitFor(t, 60*time.Second, "Prometheus to scrape trademon's verdicts and collector counters", func() (bool, string) {
+		res, err := s.promInstant(`sum(trademon_target_status) and on() sum(trademon_collector_rejected_total{collector="retail"}) == 0`)
+		return err == nil && len(res) == 1, fmt.Sprint(res, err)
+	})
+	s.site.published.Store(true)
+	waitFor(t, 90*time.Second, "Prometheus to see the article collected (one figure stored, one rejected) and failing trade runs", func() (bool, string) {
+		res, err := s.promInstant(`sum(increase(trademon_collector_observations_total{collector="retail"}[2m])) > 0
+			and on() sum(increase(trademon_collector_rejected_total{collector="retail"}[2m])) > 0
+			and on() sum(increase(trademon_collector_runs_total{collector="trade"}[2m])) >= 2`)
 		return err == nil && len(res) == 1, fmt.Sprint(res, err)
 	})
 	return s
