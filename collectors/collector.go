@@ -248,16 +248,20 @@ func (c *sourced) collectSource(ctx context.Context, src *settings.Source, plan 
 		sr.Failures = append(sr.Failures, &StageError{Source: name, Stage: stage, Err: err})
 	}
 	var emitErr error
-	fetchedArticles := 0
+	readable := 0 // articles extracted without an error
 	visit := func(a Article) error {
-		fetchedArticles++
 		start := time.Now()
 		found, err := c.spec.Extract(a)
 		sr.ExtractTime += time.Since(start)
 		if err != nil {
-			fail(StageExtract, fmt.Errorf("%s: %w", a.URL, err))
+			if !strings.Contains(err.Error(), a.URL) {
+				// The domain extractors name the URL themselves; name it once.
+				err = fmt.Errorf("%s: %w", a.URL, err)
+			}
+			fail(StageExtract, err)
 			return nil
 		}
+		readable++
 		kept := c.responsible(a, found)
 		sr.Observations += len(kept)
 		if len(kept) == 0 {
@@ -296,9 +300,10 @@ func (c *sourced) collectSource(ctx context.Context, src *settings.Source, plan 
 		fail(StageList, fmt.Errorf("link_selector %q matched no link on %d list page(s): has the layout changed?", src.LinkSelector, stats.ListPages))
 	case stats.Matched == 0:
 		fail(StageList, fmt.Errorf("none of %d links has a title matching title_pattern %q", stats.Links, src.TitlePattern))
-	case fetchedArticles > 0 && sr.Observations == 0:
-		fail(StageExtract, fmt.Errorf("%d article(s) fetched but none yields a %s figure: has the body_selector %q or the wording changed?",
-			fetchedArticles, strings.Join(c.spec.Indicators, "/"), src.BodySelector))
+	case readable > 0 && sr.Observations == 0:
+		// Articles that could not be read are failures of their own, above.
+		fail(StageExtract, fmt.Errorf("%d article(s) fetched and read but none yields a %s figure: has the body_selector %q or the wording changed?",
+			readable, strings.Join(c.spec.Indicators, "/"), src.BodySelector))
 	}
 	return sr, nil
 }

@@ -11,9 +11,17 @@ import (
 
 // Run results, the values of the result label of trademon_collector_runs_total.
 const (
+	// ResultSuccess: the run ended without a failure and rejected nothing.
 	ResultSuccess = "success"
-	ResultError   = "error"
+	// ResultPartial: the run ended without a failure but rejected some figures
+	// (trademon_collector_rejected_total says why); what passed was stored.
+	ResultPartial = "partial"
+	// ResultError: a source, the store or the run itself failed.
+	ResultError = "error"
 )
+
+// Results lists every run result, for initialising metrics.
+func Results() []string { return []string{ResultSuccess, ResultPartial, ResultError} }
 
 // metrics are the collector metrics DESIGN.md names, plus the safety and error counters.
 type metrics struct {
@@ -30,11 +38,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trademon_collector_runs_total",
-			Help: "Collector runs, by collector and result (success or error).",
+			Help: "Collector runs, by collector and result (success; partial: figures rejected, the rest stored; error).",
 		}, []string{"collector", "result"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "trademon_collector_last_success_timestamp_seconds",
-			Help: "When the collector's last successful run ended, in Unix seconds (0: never since start).",
+			Help: "When the collector's last run without a failure (success or partial) ended, in Unix seconds (0: never since start).",
 		}, []string{"collector"}),
 		duration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "trademon_collector_duration_seconds",
@@ -75,8 +83,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 // init creates every series of a collector at zero, so that rates and absent() work
 // from the first scrape.
 func (m *metrics) init(collector string) {
-	m.runs.WithLabelValues(collector, ResultSuccess)
-	m.runs.WithLabelValues(collector, ResultError)
+	for _, r := range Results() {
+		m.runs.WithLabelValues(collector, r)
+	}
 	m.lastSuccess.WithLabelValues(collector)
 	m.duration.WithLabelValues(collector)
 	m.observations.WithLabelValues(collector)

@@ -176,10 +176,14 @@ type Run struct {
 	FetchTime, ExtractTime, StoreTime time.Duration
 }
 
-// Result is ResultSuccess or ResultError.
+// Result is ResultError when the run failed, else ResultPartial when it rejected
+// figures, else ResultSuccess.
 func (run *Run) Result() string {
-	if run.Err != nil {
+	switch {
+	case run.Err != nil:
 		return ResultError
+	case len(run.Rejected) > 0:
+		return ResultPartial
 	}
 	return ResultSuccess
 }
@@ -421,7 +425,7 @@ func (r *Runner) want(ctx context.Context, c Collector) (func(time.Time) bool, e
 			return true
 		}
 		for id, end := range newest {
-			if end.Before(LatestPeriodEnd(obs.MustLookup(id).Kind, listed)) {
+			if end.Before(obs.LatestPeriodEnd(obs.MustLookup(id).Kind, listed)) {
 				return true
 			}
 		}
@@ -429,23 +433,13 @@ func (r *Runner) want(ctx context.Context, c Collector) (func(time.Time) bool, e
 	}, nil
 }
 
-// LatestPeriodEnd returns the end of the latest period an article published at t can
-// report for an indicator of the given kind: a flow figure covers a period that has
-// ended (at the latest the month before t), a stock may be as of t's month.
-func LatestPeriodEnd(kind obs.Kind, t time.Time) time.Time {
-	p := obs.PeriodOf(t)
-	if kind == obs.Flow {
-		return p.Start()
-	}
-	return p.End()
-}
-
 // finish records a run: metrics, log, history.
 func (r *Runner) finish(run *Run, logger *slog.Logger) {
 	name := run.Collector
-	r.m.runs.WithLabelValues(name, run.Result()).Inc()
 	r.m.duration.WithLabelValues(name).Set(run.Finished.Sub(run.Started).Seconds())
-	if run.Err == nil {
+	result := run.Result()
+	r.m.runs.WithLabelValues(name, result).Inc()
+	if result != ResultError {
 		r.m.lastSuccess.WithLabelValues(name).Set(float64(run.Finished.Unix()))
 	}
 	for _, st := range stagesOf(run.Err) {
@@ -456,9 +450,12 @@ func (r *Runner) finish(run *Run, logger *slog.Logger) {
 		"articles", run.Articles(), "accepted", len(run.Records), "created", run.Created, "updated", run.Updated,
 		"unchanged", run.Unchanged, "rejected", len(run.Rejected), "conflicts", len(run.Conflicts),
 	}
-	if run.Err != nil {
+	switch result {
+	case ResultError:
 		logger.Error("collector run failed", append(attrs, "err", run.Err)...)
-	} else {
+	case ResultPartial:
+		logger.Warn("collector run done, some figures rejected", attrs...)
+	default:
 		logger.Info("collector run done", attrs...)
 	}
 	r.mu.Lock()
@@ -531,14 +528,10 @@ func (r *Runner) Start(ctx context.Context) error {
 		if col == nil || !col.Enabled {
 			continue
 		}
-		sched := col.Cron
-		if sched == nil {
-			s, err := settings.ParseSchedule(col.Schedule)
-			if err != nil {
-				cancel()
-				return fmt.Errorf("collector %s: schedule %q: %w", name, col.Schedule, err)
-			}
-			sched = s
+		sched, err := settings.ParseSchedule(col.Schedule)
+		if err != nil {
+			cancel()
+			return fmt.Errorf("collector %s: schedule %q: %w", name, col.Schedule, err)
 		}
 		var started atomic.Bool
 		job := chain.Then(cron.FuncJob(func() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -32,6 +33,7 @@ const (
 	post9    = "/zwgk/zfxxgkml/tjsj/tjfx/content/post_12009.html"
 	post8    = "/zwgk/zfxxgkml/tjsj/tjfx/content/post_12008.html"
 	post7    = "/zwgk/zfxxgkml/tjsj/tjfx/content/post_12007.html"
+	post6    = "/zwgk/zfxxgkml/tjsj/tjfx/content/post_12006.html"
 )
 
 const retailYAML = `
@@ -313,30 +315,6 @@ func TestRunDecidesFromTheStore(t *testing.T) {
 	}
 }
 
-func TestLatestPeriodEnd(t *testing.T) {
-	sh := func(s string) time.Time {
-		tm, err := time.ParseInLocation("2006-01-02", s, obs.Shanghai)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tm
-	}
-	tests := []struct {
-		kind obs.Kind
-		at   string
-		want string
-	}{
-		{obs.Flow, "2025-09-26", "2025-09-01"},  // 1-8月 ends 2025-09-01
-		{obs.Flow, "2025-01-08", "2025-01-01"},  // the year's preliminary total
-		{obs.Stock, "2025-10-14", "2025-11-01"}, // a count as of October
-	}
-	for _, tt := range tests {
-		if got := collectors.LatestPeriodEnd(tt.kind, sh(tt.at)); !got.Equal(sh(tt.want)) {
-			t.Errorf("LatestPeriodEnd(%s, %s) = %s, want %s", tt.kind, tt.at, got, tt.want)
-		}
-	}
-}
-
 func TestStatusPage(t *testing.T) {
 	site, env := newEnv(t, envOpts{})
 	ctx := context.Background()
@@ -424,10 +402,6 @@ func (l *logWatch) WithGroup(string) slog.Handler      { return l }
 
 func schedulerEnv(t *testing.T, c collectors.Collector, logger *slog.Logger) *collectors.Runner {
 	t.Helper()
-	sched, err := settings.ParseSchedule("CRON_TZ=Asia/Shanghai * * * * * *")
-	if err != nil {
-		t.Fatal(err)
-	}
 	st, err := embedded.Open(t.TempDir(), embedded.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -435,7 +409,7 @@ func schedulerEnv(t *testing.T, c collectors.Collector, logger *slog.Logger) *co
 	t.Cleanup(func() { _ = st.Close() })
 	r, err := collectors.NewRunner(collectors.RunnerOptions{
 		Collectors: []collectors.Collector{c}, Store: st, Logger: logger,
-		Config: settings.Collectors{"retail": {Enabled: true, Schedule: "CRON_TZ=Asia/Shanghai * * * * * *", Timeout: time.Minute, Cron: sched}},
+		Config: settings.Collectors{"retail": {Enabled: true, Schedule: "CRON_TZ=Asia/Shanghai * * * * * *", Timeout: time.Minute}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -557,4 +531,217 @@ func TestWantFollowsTheStore(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRunWithRejectionsIsPartial checks that a run which stored figures but rejected
+// one (a unit slip on one article) is neither a plain success nor an error: result
+// "partial" in the metrics, the run's record and a line on the status page.
+func TestRunWithRejectionsIsPartial(t *testing.T) {
+	site, env := newEnv(t, envOpts{})
+	site.Replace("6351.23亿元", "635.123亿元")
+	run, err := env.Runner.RunOnce(context.Background(), retail.Name, collectors.RunOptions{})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if run.Result() != collectors.ResultPartial || len(run.Rejected) != 1 || run.Created != 2 {
+		t.Errorf("result %s, %d rejected, %d created; want partial, 1, 2", run.Result(), len(run.Rejected), run.Created)
+	}
+	for result, want := range map[string]float64{"partial": 1, "success": 0, "error": 0} {
+		if v := metric(t, env, "trademon_collector_runs_total", "result", result); v != want {
+			t.Errorf("runs_total{result=%s} = %v, want %v", result, v, want)
+		}
+	}
+	if v := metric(t, env, "trademon_collector_rejected_total", "reason", "out_of_range"); v != 1 {
+		t.Errorf("rejected_total{reason=out_of_range} = %v, want 1", v)
+	}
+	if v := metric(t, env, "trademon_collector_last_success_timestamp_seconds"); v < float64(run.Started.Unix()) {
+		t.Errorf("last_success = %v: a partial run ran to its end and stored what it could", v)
+	}
+	if n := len(env.Stored(t)); n != 2 {
+		t.Errorf("%d stored, want 2 (the slipped 1-8月 figure not among them)", n)
+	}
+	rec := httptest.NewRecorder()
+	env.Runner.StatusHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/collectors", nil))
+	page := rec.Body.String()
+	for _, want := range []string{"部分成功 partial", "最近拒绝 Last rejected", "1 个数值被拒绝 1 figure rejected",
+		"retail_sales ytd 2025-08 = 635.12亿元, with no figure known near it"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("status page lacks %q:\n%s", want, page)
+		}
+	}
+}
+
+// TestUnreadableArticleReportedOnce checks that an article whose figure cannot be read
+// is one extract failure naming its URL once, and that no second, misleading "has the
+// body_selector changed?" failure is added when every article was unreadable.
+func TestUnreadableArticleReportedOnce(t *testing.T) {
+	site, env := newEnv(t, envOpts{})
+	site.Replace("亿元，同比增长", "，同比增长") // the unit is gone: "7110.66，同比增长5.0%"
+	_, err := env.Runner.RunOnce(context.Background(), retail.Name, collectors.RunOptions{})
+	if err == nil {
+		t.Fatal("the run succeeded")
+	}
+	var extractErrs []string
+	var walk func(error)
+	walk = func(e error) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+			return
+		}
+		var se *collectors.StageError
+		if errors.As(e, &se) && se.Stage == collectors.StageExtract {
+			extractErrs = append(extractErrs, se.Error())
+		}
+	}
+	walk(err)
+	if len(extractErrs) != 3 {
+		t.Fatalf("%d extract failures, want 3 (one per article):\n%v", len(extractErrs), err)
+	}
+	for i, p := range []string{post9, post8, post7} {
+		if n := strings.Count(extractErrs[i], site.URL+p); n != 1 {
+			t.Errorf("failure names its URL %d times, want once: %s", n, extractErrs[i])
+		}
+		if !strings.Contains(extractErrs[i], "figure cannot be read") {
+			t.Errorf("failure does not say what is wrong: %s", extractErrs[i])
+		}
+	}
+	if strings.Contains(err.Error(), "body_selector") {
+		t.Errorf("a misleading body_selector failure was added:\n%v", err)
+	}
+}
+
+// TestFaultySourceKeepsWhatIsStored runs a good backfill, breaks the source one way at
+// a time, and runs again: every fault is reported (result error or partial, with its
+// counter), and what the good run stored is still there, unchanged — nothing wrong is
+// stored, nothing right is lost.
+func TestFaultySourceKeepsWhatIsStored(t *testing.T) {
+	hang := func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}
+	reset := func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("hijack: %v", err)
+			return
+		}
+		conn.Close()
+	}
+	huge := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		chunk := []byte(strings.Repeat("<p>全市社会消费品零售总额</p>", 1000))
+		for sent := 0; sent < 50<<20; sent += len(chunk) {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}
+	garbage := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		b := make([]byte, 64<<10)
+		for i := range b {
+			b[i] = byte(i*7919 + i/13)
+		}
+		w.Write(b)
+	}
+	elsewhere := serveOn(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the other host was asked for %s", r.URL.Path)
+	}))
+	redirect := func(to string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, to, http.StatusFound) }
+	}
+	fails := func(code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) { http.Error(w, "oops", code) }
+	}
+	tests := []struct {
+		name    string
+		opts    envOpts
+		breakIt func(*sitetest.Site)
+		result  string
+		counter []string // metric name and labels that must have counted the fault
+	}{
+		{"the list page answers 500", envOpts{}, func(s *sitetest.Site) { s.Hook(listPath, fails(500)) },
+			collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "list"}},
+		{"the list page hangs", envOpts{timeout: "150ms"}, func(s *sitetest.Site) { s.Hook(listPath, hang) },
+			collectors.ResultError, []string{"trademon_fetch_requests_total", "result", "timeout"}},
+		{"every article resets the connection", envOpts{}, func(s *sitetest.Site) {
+			for _, p := range []string{post9, post8, post7, post6} {
+				s.Hook(p, reset)
+			}
+		}, collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "article"}},
+		{"an article sends 50 MB", envOpts{}, func(s *sitetest.Site) { s.Hook(post8, huge) },
+			collectors.ResultError, []string{"trademon_fetch_requests_total", "result", "too_large"}},
+		{"the list page is garbage", envOpts{}, func(s *sitetest.Site) { s.Hook(listPath, garbage) },
+			collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "list"}},
+		{"the articles changed layout", envOpts{}, func(s *sitetest.Site) { s.Replace(`class="articleBox"`, `class="TRS_Editor"`) },
+			collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "article"}},
+		{"an article now prints its figure ten times too large", envOpts{}, func(s *sitetest.Site) { s.Replace("6351.23亿元", "63512.3亿元") },
+			collectors.ResultPartial, []string{"trademon_collector_rejected_total", "reason", "out_of_range"}},
+		{"an article now prints a tenth of its figure", envOpts{}, func(s *sitetest.Site) { s.Replace("6351.23亿元", "635.123亿元") },
+			collectors.ResultPartial, []string{"trademon_collector_rejected_total", "reason", "unit_slip"}},
+		{"the list page redirects to another host", envOpts{}, func(s *sitetest.Site) { s.Hook(listPath, redirect(elsewhere.URL+listPath)) },
+			collectors.ResultError, []string{"trademon_fetch_requests_total", "result", "refused"}},
+		{"an article redirects to the metadata address", envOpts{}, func(s *sitetest.Site) {
+			s.Hook(post9, redirect("http://169.254.169.254/latest/meta-data/"))
+		}, collectors.ResultError, []string{"trademon_collector_errors_total", "stage", "article"}},
+	}
+	backfill := collectors.RunOptions{Backfill: true, From: obs.MustParsePeriod("2025-07"), Trigger: collectors.TriggerBackfill}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			site, env := newEnv(t, tt.opts)
+			ctx := context.Background()
+			if _, err := env.Runner.RunOnce(ctx, retail.Name, backfill); err != nil {
+				t.Fatalf("good run: %v", err)
+			}
+			before := env.Stored(t)
+			if len(before) != 4 { // 1-9月, 1-8月, 1—7月, and 上半年 listed in July
+				t.Fatalf("good run stored %d, want 4", len(before))
+			}
+			tt.breakIt(site)
+			run, err := env.Runner.RunOnce(ctx, retail.Name, backfill)
+			if run.Result() != tt.result || (tt.result == collectors.ResultError) != (err != nil) {
+				t.Errorf("result %s (err %v), want %s", run.Result(), err, tt.result)
+			}
+			if v := metric(t, env, "trademon_collector_runs_total", "result", tt.result); v != 1 {
+				t.Errorf("runs_total{result=%s} = %v, want 1", tt.result, v)
+			}
+			labels := map[string]string{tt.counter[1]: tt.counter[2]}
+			if tt.counter[0] != "trademon_fetch_requests_total" {
+				labels["collector"] = "retail"
+			}
+			if v := sitetest.Metric(t, env.Registry, tt.counter[0], labels); v < 1 {
+				t.Errorf("%s%v = %v, want at least 1", tt.counter[0], labels, v)
+			}
+			after := env.Stored(t)
+			if len(after) != len(before) {
+				t.Fatalf("%d stored after the faulty run, want the %d of the good run", len(after), len(before))
+			}
+			for i := range before {
+				b, a := before[i], after[i]
+				if a.Key() != b.Key() || !a.SameRecord(b) {
+					t.Errorf("stored %s = %g from %s, want it unchanged: %g from %s", a.Key(), a.Value, a.URL, b.Value, b.URL)
+				}
+			}
+		})
+	}
+}
+
+// serveOn serves h on another loopback address (Linux routes all of 127/8 to the
+// loopback interface), a second host for the tests.
+func serveOn(t *testing.T, ip string, h http.Handler) *httptest.Server {
+	t.Helper()
+	l, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Fatalf("listen on %s: %v", ip, err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -3,6 +3,7 @@ package collectors
 import (
 	"bytes"
 	_ "embed"
+	"fmt"
 	"html/template"
 	"net/http"
 	"time"
@@ -38,11 +39,14 @@ type statusCollector struct {
 	Enabled                bool
 	Next, LastSuccess      string
 	LastError              string
-	Runs                   []statusRun
+	// LastRejected sums up the latest run that rejected figures: when, how many,
+	// and the first reason given.
+	LastRejected string
+	Runs         []statusRun
 }
 
 type statusRun struct {
-	Started, Took, Trigger, Err                                            string
+	Started, Took, Trigger, Result, Err                                    string
 	DryRun                                                                 bool
 	Articles, Accepted, Created, Updated, Unchanged, RejectedN, ConflictsN int
 	Sources                                                                []SourceReport
@@ -109,6 +113,9 @@ func (r *Runner) statusPage() statusPage {
 			if run.Err != nil && sc.LastError == "" {
 				sc.LastError = fmtTime(run.Finished) + ": " + run.Err.Error()
 			}
+			if len(run.Rejected) > 0 && sc.LastRejected == "" {
+				sc.LastRejected = rejectedLine(run)
+			}
 			sc.Runs = append(sc.Runs, statusRunOf(run))
 		}
 		page.Collectors = append(page.Collectors, sc)
@@ -119,7 +126,7 @@ func (r *Runner) statusPage() statusPage {
 func statusRunOf(run *Run) statusRun {
 	sr := statusRun{
 		Started: fmtTime(run.Started), Took: run.Finished.Sub(run.Started).Round(time.Millisecond).String(),
-		Trigger: run.Trigger, DryRun: run.DryRun, Articles: run.Articles(), Accepted: len(run.Records),
+		Trigger: run.Trigger, Result: run.Result(), DryRun: run.DryRun, Articles: run.Articles(), Accepted: len(run.Records),
 		Created: run.Created, Updated: run.Updated, Unchanged: run.Unchanged,
 		RejectedN: len(run.Rejected), ConflictsN: len(run.Conflicts), Sources: run.Sources,
 	}
@@ -146,6 +153,17 @@ func statusRunOf(run *Run) statusRun {
 	sr.Rejected = decisionsOf(run.Rejected)
 	sr.Conflicts = decisionsOf(run.Conflicts)
 	return sr
+}
+
+// rejectedLine says, in one line, what the latest run with rejections rejected.
+func rejectedLine(run *Run) string {
+	n := len(run.Rejected)
+	noun := "figure"
+	if n > 1 {
+		noun = "figures"
+	}
+	return fmt.Sprintf("%s: %d 个数值被拒绝 %d %s rejected (%s: %s)", fmtTime(run.Finished), n, n, noun,
+		run.Rejected[0].Reason, run.Rejected[0].Detail)
 }
 
 func decisionsOf(ds []safety.Decision) []statusDecision {

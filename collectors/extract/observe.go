@@ -16,8 +16,9 @@ type Provenance struct {
 }
 
 // Observation returns the collector observation of m's value for an indicator,
-// basis and period, with the mention's sentence as its quote and the estimate flag of
-// the mention, normalised.
+// basis and period, with the mention's sentence as its quote, the estimate flag of the
+// mention, the rounding step of the figure as written (its resolution) and the
+// year-on-year growth stated right after it (Mention.YoY), normalised.
 func Observation(p Provenance, m *Mention, indicator string, basis obs.Basis, period obs.Period) obs.Observation {
 	o := obs.Observation{
 		Indicator:   indicator,
@@ -33,6 +34,11 @@ func Observation(p Provenance, m *Mention, indicator string, basis obs.Basis, pe
 		PublishedAt: p.Published,
 		RetrievedAt: p.Retrieved,
 		Estimate:    m.Estimate,
+		Resolution:  m.Resolution,
+	}
+	if g, ok := m.YoY(); ok {
+		yoy := g // allocated only for a figure with a stated growth
+		o.YoY = &yoy
 	}
 	o.Normalize()
 	return o

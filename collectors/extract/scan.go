@@ -65,8 +65,9 @@ type Mention struct {
 	// previous number in the sentence) with period expressions and, in Chinese text,
 	// spaces removed: "全市进出口总额" in "前三季度,全市进出口总额28000.12亿元".
 	Lead string
-	// Before is the sentence text before the number.
-	Before string
+	// Before is the sentence text before the number; After the sentence text after
+	// its unit.
+	Before, After string
 	// ParagraphBefore is the paragraph text before the number.
 	ParagraphBefore string
 	// Estimate is set when 预计 stands in the sentence before the number.
@@ -170,6 +171,7 @@ func (d *Doc) Mentions() iter.Seq[Mention] {
 						Sentence:        si + 1,
 						SentenceText:    sent.Text,
 						Before:          sent.Text[:q.Start],
+						After:           sent.Text[q.End:],
 						ParagraphBefore: pt[:pos],
 						Published:       d.Published,
 					}

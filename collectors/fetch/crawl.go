@@ -27,8 +27,20 @@ import (
 // source's page_pattern — until a page whose dated articles are all older than
 // opts.From, a page with no article links, or no next page; articles listed before
 // opts.From are not fetched. Pages (list and article) count against max_pages.
-func (f *Fetcher) Crawl(ctx context.Context, src *settings.Source, opts collectors.CrawlOptions, visit func(collectors.Article) error) (collectors.CrawlStats, error) {
+//
+// Every page comes from the source's own hosts (those of its list URLs and its
+// allowed_hosts): a link or a redirect elsewhere is an article (or list) error, not a
+// fetch, and no connection goes to a non-public address the source is not on. An
+// article's URL is where it was found after any redirect.
+func (f *Fetcher) Crawl(ctx context.Context, cfg *settings.Source, opts collectors.CrawlOptions, visit func(collectors.Article) error) (collectors.CrawlStats, error) {
 	var st collectors.CrawlStats
+	src, err := compileErr(cfg)
+	if err != nil {
+		st.ListErrors = append(st.ListErrors, err)
+		return st, nil
+	}
+	pol := newPolicy(ctx, f.resolver, cfg.ListURLs, cfg.AllowedHosts)
+	ctx = withPolicy(ctx, pol)
 	maxPages := src.MaxPages
 	if opts.MaxPages > 0 {
 		maxPages = opts.MaxPages
@@ -94,6 +106,11 @@ func (f *Fetcher) Crawl(ctx context.Context, src *settings.Source, opts collecto
 					st.Skipped++
 					continue
 				}
+				if err := pol.allowURL(it.u); err != nil {
+					f.metrics.requests.WithLabelValues(it.u.Host, "refused").Inc()
+					st.ArticleErrors = append(st.ArticleErrors, fmt.Errorf("%s: not fetched: %w", it.url, err))
+					continue
+				}
 				if !take() {
 					return st, nil
 				}
@@ -120,6 +137,12 @@ func (f *Fetcher) Crawl(ctx context.Context, src *settings.Source, opts collecto
 			}
 			pageNo++
 			pageURL, generated = nextPage(doc, page.FinalURL, listURL, src, pageNo)
+			if u, err := url.Parse(pageURL); pageURL != "" && err == nil {
+				if err := pol.allowURL(u); err != nil {
+					st.ListErrors = append(st.ListErrors, fmt.Errorf("list page %s: not fetched: %w", pageURL, err))
+					break
+				}
+			}
 		}
 	}
 	return st, nil
@@ -128,25 +151,30 @@ func (f *Fetcher) Crawl(ctx context.Context, src *settings.Source, opts collecto
 // item is one matched link on a list page.
 type item struct {
 	url, title string
+	u          *url.URL
 	listed     time.Time
 }
 
 // listItems returns the links of a list page whose titles match, and how many links
 // the link selector matched.
-func listItems(doc *goquery.Document, base string, src *settings.Source) ([]item, int) {
+func listItems(doc *goquery.Document, base string, src *source) ([]item, int) {
 	var out []item
 	links := 0
-	doc.FindMatcher(src.Link).Each(func(_ int, a *goquery.Selection) {
+	doc.FindMatcher(src.link).Each(func(_ int, a *goquery.Selection) {
 		u := linkURL(a, base)
 		if u == "" {
 			return
 		}
-		links++
-		title := linkTitle(a, src)
-		if src.Title != nil && !src.Title.MatchString(title) {
+		parsed, err := url.Parse(u)
+		if err != nil {
 			return
 		}
-		out = append(out, item{url: u, title: title, listed: listDate(a, src)})
+		links++
+		title := linkTitle(a, src)
+		if src.title != nil && !src.title.MatchString(title) {
+			return
+		}
+		out = append(out, item{url: u, u: parsed, title: title, listed: listDate(a, src)})
 	})
 	return out, links
 }
@@ -154,13 +182,13 @@ func listItems(doc *goquery.Document, base string, src *settings.Source) ([]item
 // linkTitle returns a link's title: its title attribute (list pages often cut the
 // visible text short), else its text without the date that date_selector finds inside
 // it ("<a><p>标题</p><p class=article-time>2025-10-28</p></a>").
-func linkTitle(a *goquery.Selection, src *settings.Source) string {
+func linkTitle(a *goquery.Selection, src *source) string {
 	if t := collapse(a.AttrOr("title", "")); t != "" {
 		return t
 	}
-	if src.Date != nil {
+	if src.date != nil {
 		c := a.Clone()
-		if dates := c.FindMatcher(src.Date); dates.Length() > 0 {
+		if dates := c.FindMatcher(src.date); dates.Length() > 0 {
 			dates.Remove()
 			return collapse(c.Text())
 		}
@@ -170,14 +198,14 @@ func linkTitle(a *goquery.Selection, src *settings.Source) string {
 
 // listDate reads a link's date from its list item (the nearest <li>, else the link's
 // parent): from the elements date_selector matches there, else from the item's text.
-func listDate(a *goquery.Selection, src *settings.Source) time.Time {
+func listDate(a *goquery.Selection, src *source) time.Time {
 	li := a.Closest("li")
 	if li.Length() == 0 {
 		li = a.Parent()
 	}
-	if src.Date != nil {
+	if src.date != nil {
 		var t time.Time
-		li.FindMatcher(src.Date).EachWithBreak(func(_ int, s *goquery.Selection) bool {
+		li.FindMatcher(src.date).EachWithBreak(func(_ int, s *goquery.Selection) bool {
 			t = ParseDate(s.Text())
 			return t.IsZero()
 		})
@@ -219,9 +247,9 @@ func linkURL(a *goquery.Selection, base string) string {
 // nextPage returns the URL of the list page after the current one: the link
 // next_selector finds on it, else page pageNo of the source's page_pattern (relative
 // to the list URL); generated reports the latter.
-func nextPage(doc *goquery.Document, base, listURL string, src *settings.Source, pageNo int) (next string, generated bool) {
-	if src.Next != nil {
-		if a := doc.FindMatcher(src.Next).First(); a.Length() > 0 {
+func nextPage(doc *goquery.Document, base, listURL string, src *source, pageNo int) (next string, generated bool) {
+	if src.next != nil {
+		if a := doc.FindMatcher(src.next).First(); a.Length() > 0 {
 			if u := linkURL(a, base); u != "" {
 				return u, false
 			}
@@ -230,7 +258,7 @@ func nextPage(doc *goquery.Document, base, listURL string, src *settings.Source,
 	if src.PagePattern == "" {
 		return "", false
 	}
-	return settings.PageURL(listURL, src.PagePattern, pageNo), true
+	return PageURL(listURL, src.PagePattern, pageNo), true
 }
 
 type fetchedArticle struct {
@@ -239,12 +267,12 @@ type fetchedArticle struct {
 }
 
 // article fetches one article page and reads its title, date and body text.
-func (f *Fetcher) article(ctx context.Context, it item, src *settings.Source, source string) (fetchedArticle, error) {
+func (f *Fetcher) article(ctx context.Context, it item, src *source, source string) (fetchedArticle, error) {
 	doc, page, err := f.document(ctx, it.url, src.Encoding, src.Delay)
 	if err != nil {
 		return fetchedArticle{}, err
 	}
-	body := doc.FindMatcher(src.Body)
+	body := doc.FindMatcher(src.body)
 	if body.Length() == 0 {
 		return fetchedArticle{}, fmt.Errorf("%s: body_selector %q matches nothing: has the article layout changed?", it.url, src.BodySelector)
 	}
@@ -253,7 +281,7 @@ func (f *Fetcher) article(ctx context.Context, it item, src *settings.Source, so
 		return fetchedArticle{}, fmt.Errorf("%s: body_selector %q matches only empty elements", it.url, src.BodySelector)
 	}
 	a := collectors.Article{
-		Source: source, URL: it.url, Title: it.title, Published: it.listed,
+		Source: source, URL: page.FinalURL, Title: it.title, Published: it.listed,
 		Retrieved: page.Retrieved, Text: text,
 	}
 	if a.Published.IsZero() {

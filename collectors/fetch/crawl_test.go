@@ -16,18 +16,25 @@ import (
 	"github.com/trademon/trademon/internal/settings"
 )
 
-// pages is a small site: path → HTML. Missing paths answer 404.
+// pages is a small site: path → HTML, or path → the URL it redirects to (302).
+// Missing paths answer 404.
 type pages struct {
-	mu    sync.Mutex
-	html  map[string]string
-	asked []string
+	mu        sync.Mutex
+	html      map[string]string
+	redirects map[string]string
+	asked     []string
 }
 
 func (p *pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.asked = append(p.asked, r.URL.Path)
 	body, ok := p.html[r.URL.Path]
+	to, redirect := p.redirects[r.URL.Path]
 	p.mu.Unlock()
+	if redirect {
+		http.Redirect(w, r, to, http.StatusFound)
+		return
+	}
 	if !ok {
 		http.NotFound(w, r)
 		return

@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"mime"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
-	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/transform"
 
 	"github.com/trademon/trademon/internal/settings"
+	"github.com/trademon/trademon/internal/textenc"
 )
 
 // Decode converts a page body to UTF-8. enc is the source's configured encoding:
@@ -30,9 +29,9 @@ import (
 func Decode(body []byte, contentType, enc string) (string, string, error) {
 	switch strings.ToLower(enc) {
 	case settings.EncodingGBK:
-		return decodeWith(body, simplifiedchinese.GB18030, "gb18030")
+		return gb18030(body)
 	case settings.EncodingUTF8:
-		return utf8Text(body), "utf-8", nil
+		return textenc.ValidUTF8(body), "utf-8", nil
 	case settings.EncodingAuto, "":
 	default:
 		return "", "", fmt.Errorf("unknown encoding %q (want auto, utf-8 or gbk)", enc)
@@ -41,21 +40,26 @@ func Decode(body []byte, contentType, enc string) (string, string, error) {
 	e, name, certain := charset.DetermineEncoding(body, normalizeContentType(contentType))
 	switch {
 	case isGB(name):
-		return decodeWith(body, simplifiedchinese.GB18030, "gb18030")
-	case name == "utf-8":
-		if utf8.Valid(body) {
-			return string(body), "utf-8", nil
+		return gb18030(body)
+	case name == "utf-8", !certain && name == "windows-1252":
+		// Declared UTF-8, or declared nowhere (the HTML standard's default guess is
+		// windows-1252, but these are Chinese government pages): UTF-8 if valid,
+		// else GB18030.
+		text, used, err := textenc.Decode(body)
+		if err != nil {
+			return "", "", fmt.Errorf("decode: %w", err)
 		}
-		return decodeWith(body, simplifiedchinese.GB18030, "gb18030")
-	case !certain && name == "windows-1252":
-		// No declaration anywhere: the default guess of the HTML standard is
-		// windows-1252, but these are Chinese government pages.
-		if utf8.Valid(body) {
-			return string(body), "utf-8", nil
-		}
-		return decodeWith(body, simplifiedchinese.GB18030, "gb18030")
+		return text, used, nil
 	}
 	return decodeWith(body, e, name)
+}
+
+func gb18030(body []byte) (string, string, error) {
+	text, err := textenc.FromGB18030(body)
+	if err != nil {
+		return "", "", fmt.Errorf("decode gb18030: %w", err)
+	}
+	return text, textenc.GB18030, nil
 }
 
 // normalizeContentType keeps contentType when it parses, so that a malformed header
@@ -80,12 +84,5 @@ func decodeWith(body []byte, e encoding.Encoding, name string) (string, string, 
 	if err != nil {
 		return "", "", fmt.Errorf("decode %s: %w", name, err)
 	}
-	return utf8Text(out), name, nil
-}
-
-func utf8Text(b []byte) string {
-	if utf8.Valid(b) {
-		return string(b)
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return textenc.ValidUTF8(out), name, nil
 }

@@ -3,8 +3,10 @@
 // (host:port) shared by every collector, request timeouts, a cap on body size, retries
 // with exponential backoff for 5xx answers, timeouts and broken connections (never for
 // 4xx), conditional requests backed by a small on-disk cache so that an unchanged page
-// costs a 304, robots.txt, and decoding of GBK pages whatever their headers say. Crawl
-// walks a source's list pages to its articles (collectors.Fetcher).
+// costs a 304, robots.txt as RFC 9309 says (robots.go), and decoding of GBK pages
+// whatever their headers say. Crawl walks a source's list pages to its articles
+// (collectors.Fetcher), staying on the source's own hosts and refusing to connect to
+// non-public addresses the source is not on (policy.go).
 package fetch
 
 import (
@@ -79,8 +81,10 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Logger receives fetch logs; nil discards them.
 	Logger *slog.Logger
-	// Transport replaces http.DefaultTransport (tests); nil keeps it.
-	Transport http.RoundTripper
+	// Resolver looks up host names, for the address checks; nil is net.DefaultResolver.
+	Resolver Resolver
+	// Now is the clock robots.txt answers expire by; nil is time.Now.
+	Now func() time.Time
 }
 
 // Fetcher fetches pages politely. It is safe for concurrent use; share one per process.
@@ -92,6 +96,12 @@ type Fetcher struct {
 	maxBackoff time.Duration
 	logger     *slog.Logger
 	metrics    *metrics
+
+	resolver  Resolver
+	dialer    *net.Dialer
+	transport *policyTransport
+	robots    robotsCache
+	now       func() time.Time
 
 	mu         sync.Mutex
 	rules      map[string]*colly.LimitRule
@@ -107,8 +117,16 @@ const declaredHeader = "X-Trademon-Declared-Content-Type"
 func New(cfg settings.Fetch, opts Options) (*Fetcher, error) {
 	f := &Fetcher{
 		cfg: cfg, backoff: opts.Backoff, maxBackoff: opts.MaxBackoff, logger: opts.Logger,
+		resolver: opts.Resolver, now: opts.Now, dialer: &net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second},
 		rules: map[string]*colly.LimitRule{}, hostDelays: map[string]time.Duration{},
 	}
+	if f.resolver == nil {
+		f.resolver = net.DefaultResolver
+	}
+	if f.now == nil {
+		f.now = time.Now
+	}
+	f.transport = &policyTransport{f: f, byKey: map[string]*http.Transport{}}
 	if f.backoff <= 0 {
 		f.backoff = time.Second
 	}
@@ -141,13 +159,12 @@ func New(cfg settings.Fetch, opts Options) (*Fetcher, error) {
 	)
 	// One byte over the cap tells a body at the cap from one cut off by it.
 	c.MaxBodySize = cfg.MaxBodyBytes + 1
-	c.IgnoreRobotsTxt = !cfg.RespectRobots
-	next := opts.Transport
-	if next == nil {
-		next = http.DefaultTransport.(*http.Transport).Clone()
-	}
-	c.WithTransport(rawCharsetTransport{next: next})
+	// robots.txt is asked by robotsAllow, with the limits RFC 9309 sets, before
+	// every page and after every redirect.
+	c.IgnoreRobotsTxt = true
+	c.WithTransport(rawCharsetTransport{next: f.transport})
 	c.SetRequestTimeout(cfg.Timeout)
+	c.SetRedirectHandler(f.checkRedirect)
 	f.base = c
 	return f, nil
 }
@@ -194,12 +211,32 @@ func (f *Fetcher) limit(host string, delay time.Duration) {
 // host, retrying 5xx answers, timeouts and broken connections with exponential backoff
 // up to fetch.retries times. A page unchanged since it was cached is answered 304 and
 // served from the cache.
+//
+// A page is fetched under the policy of the crawl that asks for it (only from the
+// source's hosts, connecting only to public addresses or the source's own); called
+// outside a crawl, the URL's own host is the source. Redirects are held to the same
+// policy and to robots.txt, and Page.FinalURL is where the page was found.
 func (f *Fetcher) Get(ctx context.Context, rawURL string, delay time.Duration) (*Page, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("fetch %q: not an absolute http(s) URL", rawURL)
 	}
 	host := u.Host
+	pol := policyFrom(ctx)
+	if pol == nil {
+		pol = newPolicy(ctx, f.resolver, []string{rawURL}, nil)
+		ctx = withPolicy(ctx, pol)
+	}
+	if err := pol.allowURL(u); err != nil {
+		f.metrics.requests.WithLabelValues(host, "refused").Inc()
+		return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+	}
+	if f.cfg.RespectRobots {
+		if err := f.robotsAllow(ctx, u); err != nil {
+			f.metrics.requests.WithLabelValues(host, resultOf(err)).Inc()
+			return nil, fmt.Errorf("fetch %s: %w", rawURL, err)
+		}
+	}
 	f.limit(host, delay)
 	var lastErr error
 	for attempt := range f.cfg.Retries + 1 {
@@ -260,10 +297,7 @@ func (f *Fetcher) once(ctx context.Context, rawURL string) (*Page, error) {
 	cl.OnResponse(func(r *colly.Response) { resp = r })
 	cl.OnError(func(_ *colly.Response, err error) { transportErr = err })
 	err := cl.Request(http.MethodGet, rawURL, nil, nil, hdr)
-	switch {
-	case errors.Is(err, colly.ErrRobotsTxtBlocked):
-		return nil, fmt.Errorf("fetch %s: %w", rawURL, ErrRobots)
-	case err == nil && transportErr != nil:
+	if err == nil && transportErr != nil {
 		err = transportErr
 	}
 	switch {
@@ -311,15 +345,70 @@ func (f *Fetcher) once(ctx context.Context, rawURL string) (*Page, error) {
 	return p, nil
 }
 
+// maxRedirects is how many redirects a page fetch follows.
+const maxRedirects = 10
+
+// checkRedirect holds a redirect to the policy of the request it comes from: the
+// target must be on one of the source's hosts and allowed by its robots.txt.
+func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", len(via))
+	}
+	from := via[len(via)-1].URL
+	pol := policyFrom(req.Context())
+	if pol == nil {
+		pol = newPolicy(req.Context(), f.resolver, []string{via[0].URL.String()}, nil)
+	}
+	if err := pol.allowURL(req.URL); err != nil {
+		return fmt.Errorf("redirect from %s to %s: %w", from, req.URL, err)
+	}
+	if f.cfg.RespectRobots {
+		if err := f.robotsAllow(req.Context(), req.URL); err != nil {
+			return fmt.Errorf("redirect from %s to %s: %w", from, req.URL, err)
+		}
+	}
+	return nil
+}
+
+// policyTransport sends each request through the transport of its policy's own
+// addresses, so that a connection one source may make (to the address it is on) is
+// never pooled for another that may not.
+type policyTransport struct {
+	f     *Fetcher
+	mu    sync.Mutex
+	byKey map[string]*http.Transport
+}
+
+// RoundTrip sends req with the transport of its policy.
+func (t *policyTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	key := ""
+	if p := policyFrom(req.Context()); p != nil {
+		key = p.key
+	}
+	t.mu.Lock()
+	tr := t.byKey[key]
+	if tr == nil {
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+		// A proxy would hide the address connected to; sources are fetched directly.
+		tr.Proxy = nil
+		tr.DialContext = t.f.dialContext
+		t.byKey[key] = tr
+	}
+	t.mu.Unlock()
+	return tr.RoundTrip(req)
+}
+
 // Retryable reports whether a failed fetch may succeed if tried again: a 5xx answer,
 // a timeout, or a connection that broke or was refused. 4xx answers, robots.txt
-// refusals and oversized bodies are final.
+// refusals, hosts and addresses the source may not fetch, and oversized bodies are
+// final.
 func Retryable(err error) bool {
 	var se *StatusError
 	if errors.As(err, &se) {
 		return se.Code >= 500
 	}
-	if errors.Is(err, ErrRobots) || errors.Is(err, ErrTooLarge) || errors.Is(err, context.Canceled) {
+	if errors.Is(err, ErrRobots) || errors.Is(err, ErrTooLarge) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, ErrHostNotAllowed) || errors.Is(err, ErrAddressNotAllowed) {
 		return false
 	}
 	if IsTimeout(err) {
@@ -351,6 +440,8 @@ func resultOf(err error) string {
 		return "http_4xx"
 	case errors.Is(err, ErrRobots):
 		return "robots"
+	case errors.Is(err, ErrHostNotAllowed), errors.Is(err, ErrAddressNotAllowed):
+		return "refused"
 	case errors.Is(err, ErrTooLarge):
 		return "too_large"
 	case IsTimeout(err):
@@ -380,6 +471,7 @@ func (t rawCharsetTransport) RoundTrip(req *http.Request) (*http.Response, error
 type metrics struct {
 	requests    *prometheus.CounterVec
 	retries     *prometheus.CounterVec
+	robots      *prometheus.CounterVec
 	cacheErrors prometheus.Counter
 }
 
@@ -387,12 +479,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trademon_fetch_requests_total",
-			Help: "HTTP requests made by collectors, by host and result (ok, not_modified, http_4xx, http_5xx, timeout, robots, too_large, error).",
+			Help: "HTTP requests made (or refused) by collectors, by host and result (ok, not_modified, http_4xx, http_5xx, timeout, robots, refused: a host or address the source may not fetch, too_large, error).",
 		}, []string{"host", "result"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trademon_fetch_retries_total",
 			Help: "Requests retried after a 5xx answer, a timeout or a broken connection, by host.",
 		}, []string{"host"}),
+		robots: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "trademon_fetch_robots_total",
+			Help: "robots.txt files fetched, by result (ok: parsed; unavailable: 4xx or too many redirects, all allowed; unreachable: 5xx or a failure, all disallowed for now).",
+		}, []string{"result"}),
 		cacheErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "trademon_fetch_cache_errors_total",
 			Help: "Pages that could not be written to the conditional-request cache.",
@@ -401,7 +497,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.retries, m.cacheErrors} {
+	for _, c := range []prometheus.Collector{m.requests, m.retries, m.robots, m.cacheErrors} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("fetch metrics: %w", err)
 		}

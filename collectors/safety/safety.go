@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/trademon/trademon/internal/obs"
@@ -25,7 +24,8 @@ type Action string
 // Actions.
 const (
 	// Write: store the observation (it is new, or it revises its own source's figure,
-	// or it is a final figure replacing an estimate).
+	// or it is a final figure replacing an estimate, or it states the stored figure
+	// more precisely).
 	Write Action = "write"
 	// Keep: the same figure is already stored (within rounding); nothing to write.
 	Keep Action = "keep"
@@ -128,11 +128,15 @@ func New(st store.Store, opts Options) *Guard {
 // decisions are then incomplete and must not be acted on.
 //
 // The unit-slip check compares a value with the median of the known figures of its
-// indicator within the window (stored ones and those the run accepted): one wrong
-// figure among them cannot sway a median. When nothing is known yet (a first
-// backfill), the batch is its own reference: each value is compared with the median of
-// the batch's other figures of the indicator, so a slipped page among good ones is
-// rejected whichever comes first.
+// indicator within the window (stored ones and those the run accepted), leaving out
+// the figure its own source gave earlier for the same key, so that a correction is
+// never judged by the figure it corrects. One wrong figure among three or more cannot
+// sway a median. When nothing is known near it (a first run, a first backfill), the
+// figure must lie in its indicator's typical range (TypicalRange) and is compared
+// with the median of the batch's other figures. A median of one or two figures may be
+// the slipped one, so against such a median a value is rejected only when it is also
+// the farther of the two from the middle of the typical range: in a batch of two
+// where one slips, only that one is rejected.
 func (g *Guard) Check(ctx context.Context, in []obs.Observation) ([]Decision, error) {
 	now := g.now()
 	out := make([]Decision, len(in))
@@ -147,23 +151,27 @@ func (g *Guard) Check(ctx context.Context, in []obs.Observation) ([]Decision, er
 			cands = append(cands, i)
 		}
 	}
+	var lone []int
 	for _, i := range cands {
 		o := out[i].Observation
-		ind := obs.MustLookup(o.Indicator)
-		refs := g.known(o)
-		if len(refs) == 0 {
-			for _, j := range cands {
-				if p := out[j].Observation; j != i && p.Key() != o.Key() && g.comparableTo(o, p) {
-					refs = append(refs, p)
-				}
+		if refs := g.known(o); len(refs) > 0 {
+			g.slip(&out[i], refs)
+			continue
+		}
+		if typicalReject(&out[i]) {
+			continue
+		}
+		lone = append(lone, i)
+	}
+	for _, i := range lone {
+		o := out[i].Observation
+		var peers []obs.Observation
+		for _, j := range lone {
+			if p := out[j].Observation; j != i && p.Key() != o.Key() && g.comparableTo(o, p) {
+				peers = append(peers, p)
 			}
 		}
-		if ref, ratio, ok := medianRatio(o, refs, ind); ok && (ratio > g.jump || ratio < 1/g.jump) {
-			out[i].Action, out[i].Reason, out[i].Reference = Reject, UnitSlip, &ref
-			out[i].Detail = fmt.Sprintf("%s %s %s = %s is %s the typical figure near it (such as %s %s = %s from %s): a unit slip?",
-				o.Indicator, o.Basis, o.Period, units.Format(o.Value, ind.DisplayUnit), timesText(ratio),
-				ref.Basis, ref.Period, units.Format(ref.Value, ind.DisplayUnit), ref.Source)
-		}
+		g.slip(&out[i], peers)
 	}
 	for _, i := range cands {
 		if out[i].Action != "" {
@@ -175,6 +183,51 @@ func (g *Guard) Check(ctx context.Context, in []obs.Observation) ([]Decision, er
 		}
 	}
 	return out, nil
+}
+
+// slip rejects d's observation as a unit slip when it lies more than the jump factor
+// off the median of refs; see Check for the rule with fewer than three references.
+func (g *Guard) slip(d *Decision, refs []obs.Observation) {
+	o := d.Observation
+	ind := obs.MustLookup(o.Indicator)
+	ref, ratio, ok := medianRatio(o, refs, ind)
+	if !ok || (ratio <= g.jump && ratio >= 1/g.jump) {
+		return
+	}
+	if len(refs) < 3 && !farther(o, ref, ind) {
+		return
+	}
+	d.Action, d.Reason, d.Reference = Reject, UnitSlip, &ref
+	d.Detail = fmt.Sprintf("%s %s %s = %s is %s the typical figure near it (such as %s %s = %s from %s): a unit slip?",
+		o.Indicator, o.Basis, o.Period, units.Format(o.Value, ind.DisplayUnit), timesText(ratio),
+		ref.Basis, ref.Period, units.Format(ref.Value, ind.DisplayUnit), ref.Source)
+}
+
+// typicalReject rejects d's observation, which has no known figure near it, when it
+// lies outside its indicator's typical range, and reports whether it did.
+func typicalReject(d *Decision) bool {
+	o := d.Observation
+	ind := obs.MustLookup(o.Indicator)
+	r, ok := TypicalRange(o.Indicator)
+	if !ok {
+		return false
+	}
+	v := comparable(o, ind)
+	if v >= r.Min && v <= r.Max {
+		return false
+	}
+	what := "the value"
+	if ind.Kind == obs.Flow {
+		what = "a month's figure"
+		if o.Basis != obs.BasisMonth {
+			what = fmt.Sprintf("a month's figure (here %s a month on average)", units.Format(v, ind.DisplayUnit))
+		}
+	}
+	d.Action, d.Reason = Reject, OutOfRange
+	d.Detail = fmt.Sprintf("%s %s %s = %s, with no figure known near it, is outside the typical range of %s for %s (%s to %s): a unit slip?",
+		o.Indicator, o.Basis, o.Period, units.Format(o.Value, ind.DisplayUnit), what, o.Indicator,
+		units.Format(r.Min, ind.DisplayUnit), units.Format(r.Max, ind.DisplayUnit))
+	return true
 }
 
 // plausible checks o on its own: Validate and the plausible range. It returns a
@@ -218,6 +271,10 @@ func (g *Guard) against(o obs.Observation, now time.Time) Decision {
 	case cur.Estimate && !o.Estimate:
 		d.Action = Write
 		d.Detail = fmt.Sprintf("final figure replaces the estimate %s from %s", units.Format(cur.Value, ind.DisplayUnit), cur.Source)
+		return d
+	case SameWithinRounding(o, cur) && o.Value != cur.Value && Resolution(o) < Resolution(cur):
+		d.Action = Write
+		d.Detail = fmt.Sprintf("states the %s from %s more precisely (they agree within rounding)", units.Format(cur.Value, ind.DisplayUnit), cur.Source)
 		return d
 	case SameWithinRounding(o, cur):
 		return keep(fmt.Sprintf("agrees with %s from %s within rounding", units.Format(cur.Value, ind.DisplayUnit), cur.Source))
@@ -267,12 +324,16 @@ func (g *Guard) remember(o obs.Observation) {
 	g.byKey[k] = o
 }
 
-// known returns the known figures comparable to o, including the one already known
-// under o's own key (known figures passed these checks; a figure ten times its own
-// earlier value is as suspect as one ten times its neighbours').
+// known returns the known figures comparable to o, except the one o's own source gave
+// earlier under o's key: a source's correction of its own figure is not judged by the
+// figure it corrects. Another source's figure under the same key is a reference.
 func (g *Guard) known(o obs.Observation) []obs.Observation {
 	var out []obs.Observation
+	k := o.Key()
 	for _, c := range g.hist[o.Indicator] {
+		if c.Source == o.Source && c.Key() == k {
+			continue
+		}
 		if g.comparableTo(o, c) {
 			out = append(out, c)
 		}
@@ -288,7 +349,10 @@ func (g *Guard) comparableTo(o, c obs.Observation) bool {
 }
 
 // medianRatio returns the ratio of o to the median of refs (compared as monthly
-// averages for flows) and the reference closest to that median.
+// averages for flows) and the reference closest to that median. Of an even number of
+// references the median is the middle one nearer the middle of the indicator's
+// typical range (the mean of the two, for an indicator without one): the mean of a
+// right figure and a slipped one is neither.
 func medianRatio(o obs.Observation, refs []obs.Observation, ind obs.Indicator) (obs.Observation, float64, bool) {
 	if len(refs) == 0 || o.Value <= 0 {
 		return obs.Observation{}, 0, false
@@ -302,7 +366,14 @@ func medianRatio(o obs.Observation, refs []obs.Observation, ind obs.Indicator) (
 	n := len(sorted)
 	med := sorted[n/2]
 	if n%2 == 0 {
-		med = (sorted[n/2-1] + sorted[n/2]) / 2
+		lo, hi := sorted[n/2-1], sorted[n/2]
+		if _, ok := TypicalRange(ind.ID); !ok {
+			med = (lo + hi) / 2
+		} else if offCentre(ind.ID, lo) <= offCentre(ind.ID, hi) {
+			med = lo
+		} else {
+			med = hi
+		}
 	}
 	best := 0
 	for i, v := range vals {
@@ -311,6 +382,25 @@ func medianRatio(o obs.Observation, refs []obs.Observation, ind obs.Indicator) (
 		}
 	}
 	return refs[best], comparable(o, ind) / med, true
+}
+
+// farther reports whether o lies farther than ref from the middle of the indicator's
+// typical range (always true for an indicator without one: the reference decides).
+func farther(o, ref obs.Observation, ind obs.Indicator) bool {
+	if _, ok := TypicalRange(ind.ID); !ok {
+		return true
+	}
+	return offCentre(ind.ID, comparable(o, ind)) > offCentre(ind.ID, comparable(ref, ind))
+}
+
+// offCentre is how many times v is off the geometric middle of the indicator's
+// typical range, as a logarithm (0 in the middle).
+func offCentre(id string, v float64) float64 {
+	r, _ := TypicalRange(id)
+	if v <= 0 {
+		return math.Inf(1)
+	}
+	return math.Abs(math.Log(v / math.Sqrt(r.Min*r.Max)))
 }
 
 // comparable scales a value so that figures of different bases can be compared: flows
@@ -344,15 +434,15 @@ func SameWithinRounding(a, b obs.Observation) bool {
 }
 
 // Resolution returns the value of one step in the last digit written of o's value, in
-// base units. It finds the figure in o's quote ("2.1万亿元" has resolution 1e11); when
-// the quote does not show it, it reads the value's trailing zeros in the display unit.
+// base units: o.Resolution, set when the figure was read ("2.1万亿元" has resolution
+// 1e11), or else what the value's trailing zeros in the display unit suggest.
 func Resolution(o obs.Observation) float64 {
+	if o.Resolution > 0 {
+		return o.Resolution
+	}
 	ind, ok := obs.Lookup(o.Indicator)
 	if !ok {
 		return 0
-	}
-	if r, ok := resolutionFromQuote(o.Quote, o.Value, ind.BaseUnit); ok {
-		return r
 	}
 	v, err := units.FromBase(o.Value, ind.DisplayUnit)
 	if err != nil {
@@ -372,35 +462,4 @@ func Resolution(o obs.Observation) float64 {
 func isMultiple(v, step float64) bool {
 	q := v / step
 	return math.Abs(q-math.Round(q)) < 1e-6
-}
-
-// maxUnitRunes bounds how much text after a number is tried as its unit ("万亿美元").
-const maxUnitRunes = 6
-
-// resolutionFromQuote looks for a quantity in quote that equals value in base unit and
-// returns its resolution.
-func resolutionFromQuote(quote string, value float64, base string) (float64, bool) {
-	runes := []rune(units.Normalize(quote))
-	for i := 0; i < len(runes); i++ {
-		if !isDigit(runes[i]) || (i > 0 && (isDigit(runes[i-1]) || runes[i-1] == '.')) {
-			continue
-		}
-		j := i
-		for j < len(runes) && isNumberRune(runes[j]) {
-			j++
-		}
-		for k := min(len(runes), j+maxUnitRunes); k >= j; k-- {
-			v, b, res, err := units.ParseQuantity(strings.TrimSpace(string(runes[i:k])))
-			if err == nil && b == base && math.Abs(v-value) <= 1e-9*math.Max(1, math.Abs(value)) {
-				return res, true
-			}
-		}
-	}
-	return 0, false
-}
-
-func isDigit(r rune) bool { return r >= '0' && r <= '9' }
-
-func isNumberRune(r rune) bool {
-	return isDigit(r) || strings.ContainsRune(".,十百千万萬亿億兆", r)
 }

@@ -2,6 +2,7 @@ package safety_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,13 +82,13 @@ func TestCheck(t *testing.T) {
 			want:   []safety.Action{safety.Reject}, reason: []safety.Reason{safety.UnitSlip},
 		},
 		{
-			name: "first batch: the slipped page is rejected even when it comes first",
+			name: "first batch: the slipped page is rejected (out of the typical range) even when it comes first",
 			in: []obs.Observation{
 				port("2025-03", obs.BasisMonth, 2382.5), port("2025-03", obs.BasisYTD, 690.55),
 				port("2025-02", obs.BasisMonth, 211.13), port("2025-02", obs.BasisYTD, 452.30), port("2025-01", obs.BasisMonth, 241.17),
 			},
 			want:   []safety.Action{safety.Reject, safety.Write, safety.Write, safety.Write, safety.Write},
-			reason: []safety.Reason{safety.UnitSlip, "", "", "", ""},
+			reason: []safety.Reason{safety.OutOfRange, "", "", "", ""},
 		},
 		{
 			name:   "another source beyond rounding is a conflict",
@@ -96,9 +97,9 @@ func TestCheck(t *testing.T) {
 			want:   []safety.Action{safety.Conflict},
 		},
 		{
-			name:   "another source within the rounding of the less precise one agrees",
-			stored: []obs.Observation{customsAug},
-			in:     []obs.Observation{ob("goods_trade_cny", "2025-08", obs.BasisYTD, 2.901234e12, "trade/tjj-monthly", "1-8月,全市进出口总额29012.34亿元。")},
+			name:   "a less precise figure from another source that agrees within its rounding is kept out",
+			stored: []obs.Observation{ob("goods_trade_cny", "2025-08", obs.BasisYTD, 2.901234e12, "trade/tjj-monthly", "1-8月,全市进出口总额29012.34亿元。")},
+			in:     []obs.Observation{customsAug},
 			want:   []safety.Action{safety.Keep},
 		},
 		{
@@ -176,45 +177,166 @@ func TestCheckRemembersAcceptedFigures(t *testing.T) {
 
 func TestResolution(t *testing.T) {
 	tests := []struct {
-		ind   string
-		value float64
-		quote string
-		want  float64
+		ind        string
+		value, res float64
+		want       float64
 	}{
-		{"goods_trade_cny", 2.1e12, "前7个月,深圳累计进出口2.1万亿元,同比增长3.2%。", 1e11},
-		{"goods_trade_cny", 2.800012e12, "全市进出口总额28000.12亿元,同比增长5.0%。", 1e6},
-		{"goods_trade_cny", 3.1005e11, "7月单月,深圳进出口3100.5亿元,增长1.1%。", 1e7},
-		{"goods_trade_cny", 7.7316200e11, "进出口7731亿6200万元", 1e4},
-		{"port_container_throughput", 2.4117e6, "1月份,深圳港完成集装箱吞吐量241.17万标箱,同比增长1.75%", 100},
-		{"international_standards", 2000, "全市累计研制国际标准2000项、国内标准5000项", 1},
-		// Not in the quote: read from trailing zeros in the display unit (亿元).
-		{"goods_trade_cny", 2.1e12, "", 1e11},
-		{"goods_trade_cny", 2.800012e12, "", 1e6},
+		// Set when the figure was read ("7731亿6200万元", "2000项").
+		{"goods_trade_cny", 7.7316200e11, 1e4, 1e4},
+		{"international_standards", 2000, 1, 1},
+		{"port_container_throughput", 2.4117e6, 100, 100},
+		// Not set (a figure stored before resolutions were kept): read from trailing
+		// zeros in the display unit (亿元).
+		{"goods_trade_cny", 2.1e12, 0, 1e11},
+		{"goods_trade_cny", 2.800012e12, 0, 1e6},
+		{"goods_trade_cny", 3.1005e11, 0, 1e7},
 	}
 	for _, tt := range tests {
-		o := obs.Observation{Indicator: tt.ind, Value: tt.value, Quote: tt.quote}
+		o := obs.Observation{Indicator: tt.ind, Value: tt.value, Resolution: tt.res}
 		if got := safety.Resolution(o); got != tt.want {
-			t.Errorf("Resolution(%g, %q) = %g, want %g", tt.value, tt.quote, got, tt.want)
+			t.Errorf("Resolution(%g, resolution %g) = %g, want %g", tt.value, tt.res, got, tt.want)
 		}
 	}
 }
 
 func TestSameWithinRounding(t *testing.T) {
-	a := obs.Observation{Indicator: "goods_trade_cny", Value: 2.1e12, Quote: "进出口2.1万亿元"}
+	a := obs.Observation{Indicator: "goods_trade_cny", Value: 2.1e12, Resolution: 1e11, Quote: "进出口2.1万亿元"}
 	tests := []struct {
-		value float64
-		quote string
-		want  bool
+		value, res float64
+		quote      string
+		want       bool
 	}{
-		{2.1034e12, "进出口21034亿元", true},
-		{2.149e12, "进出口21490亿元", true},
-		{2.151e12, "进出口21510亿元", false},
-		{2.3e12, "进出口2.3万亿元", false},
+		{2.1034e12, 1e8, "进出口21034亿元", true},
+		{2.149e12, 1e8, "进出口21490亿元", true},
+		{2.151e12, 1e8, "进出口21510亿元", false},
+		{2.3e12, 1e11, "进出口2.3万亿元", false},
 	}
 	for _, tt := range tests {
-		b := obs.Observation{Indicator: "goods_trade_cny", Value: tt.value, Quote: tt.quote}
+		b := obs.Observation{Indicator: "goods_trade_cny", Value: tt.value, Resolution: tt.res, Quote: tt.quote}
 		if got := safety.SameWithinRounding(a, b); got != tt.want {
 			t.Errorf("SameWithinRounding(2.1万亿, %s) = %v, want %v", tt.quote, got, tt.want)
 		}
+	}
+}
+
+// guardRun checks in with a fresh Guard over st, as one collector run does, and writes
+// what it decides Write, as the runner does.
+func guardRun(t *testing.T, st *embedded.Store, in ...obs.Observation) []safety.Decision {
+	t.Helper()
+	ds, err := safety.New(st, safety.Options{Now: func() time.Time { return now }}).Check(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var puts []obs.Observation
+	for _, d := range ds {
+		if d.Action == safety.Write {
+			puts = append(puts, d.Observation)
+		}
+	}
+	if len(puts) > 0 {
+		if _, err := st.Put(context.Background(), puts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ds
+}
+
+func actions(ds []safety.Decision) string {
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = string(d.Action)
+		if d.Reason != "" {
+			s[i] += "/" + string(d.Reason)
+		}
+	}
+	return strings.Join(s, " ")
+}
+
+// TestUnitSlipGuard walks the unit-slip scenarios of issue 7 (defect 8) run by run:
+// each step is one collector run over the store the earlier steps left.
+func TestUnitSlipGuard(t *testing.T) {
+	const src = "port/jtys-news"
+	trade := func(period string, yi float64, source string, res float64) obs.Observation {
+		o := ob("goods_trade_cny", period, obs.BasisYTD, yi*1e8, source, "")
+		o.Resolution = res
+		return o
+	}
+	std := func(period string, n float64) obs.Observation {
+		return ob("international_standards", period, obs.BasisStock, n, "standards/amr-news", "")
+	}
+	type step struct {
+		in   []obs.Observation
+		want string
+	}
+	tests := []struct {
+		name   string
+		stored []obs.Observation
+		steps  []step
+	}{
+		{
+			// The issue's example: the 10× January figure came first, was stored
+			// unchecked, and then rejected the three right figures after it.
+			name: "a lone 10x January figure is out of range and does not block the right ones",
+			steps: []step{
+				{[]obs.Observation{port("2025-01", obs.BasisMonth, 2411.7)}, "reject/out_of_range"},
+				{[]obs.Observation{port("2025-02", obs.BasisMonth, 211.13), port("2025-03", obs.BasisMonth, 238.25), port("2025-04", obs.BasisMonth, 245.3)},
+					"write write write"},
+			},
+		},
+		{
+			name: "a lone tenth of a figure is out of range too",
+			steps: []step{
+				{[]obs.Observation{ob("retail_sales", "2025-09", obs.BasisYTD, 711.066e8, "retail/tjj-monthly", "")}, "reject/out_of_range"},
+				{[]obs.Observation{ob("retail_sales", "2025-09", obs.BasisYTD, 7110.66e8, "retail/tjj-monthly", "")}, "write"},
+			},
+		},
+		{
+			name:   "a source's own earlier figure for the same key never blocks its correction",
+			stored: []obs.Observation{port("2025-01", obs.BasisMonth, 2411.7)},
+			steps: []step{
+				{[]obs.Observation{port("2025-01", obs.BasisMonth, 241.17)}, "write"},
+				{[]obs.Observation{port("2025-02", obs.BasisMonth, 211.13)}, "write"},
+			},
+		},
+		{
+			name: "in a batch of two where one slips, only that one is rejected",
+			steps: []step{
+				{[]obs.Observation{port("2025-01", obs.BasisMonth, 241.17), port("2025-02", obs.BasisMonth, 2111.3)}, "write reject/out_of_range"},
+				{[]obs.Observation{std("2025-09", 20000), std("2025-10", 2000)}, "reject/unit_slip write"},
+				{[]obs.Observation{port("2025-02", obs.BasisMonth, 211.13)}, "write"},
+			},
+		},
+		{
+			name: "a median of two stored figures, one of them slipped, does not reject the right one",
+			stored: []obs.Observation{port("2025-01", obs.BasisMonth, 241.17),
+				ob("port_container_throughput", "2025-02", obs.BasisMonth, 2111.3e4, "port/other-news", "")},
+			steps: []step{
+				{[]obs.Observation{port("2025-03", obs.BasisMonth, 230)}, "write"},
+				{[]obs.Observation{port("2025-04", obs.BasisMonth, 2300)}, "reject/unit_slip"},
+			},
+		},
+		{
+			name:   "a more precise figure that agrees within rounding replaces the less precise one",
+			stored: []obs.Observation{trade("2025-08", 29000, "trade/customs-news", 1e11)},
+			steps: []step{
+				{[]obs.Observation{trade("2025-08", 29012.34, "trade/tjj-monthly", 1e6)}, "write"},
+				// Back again, the coarse figure agrees and does not replace the precise one.
+				{[]obs.Observation{trade("2025-08", 29000, "trade/customs-news", 1e11)}, "keep"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := openStore(t, tt.stored...)
+			for i, s := range tt.steps {
+				ds := guardRun(t, st, s.in...)
+				if got := actions(ds); got != s.want {
+					for _, d := range ds {
+						t.Logf("  %s %s: %s %s", d.Observation.Period, d.Observation.Basis, d.Action, d.Detail)
+					}
+					t.Errorf("run %d: %s, want %s", i+1, got, s.want)
+				}
+			}
+		})
 	}
 }

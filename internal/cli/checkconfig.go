@@ -26,6 +26,11 @@ func (a *app) checkConfigCmd() *cobra.Command {
 environment overrides, then the targets, tasks and history files it names (or their
 built-in copies). Every problem is printed as FILE:LINE: KEY: PROBLEM.
 
+It also checks what serve would refuse at once: a listen address that cannot be
+bound (one in use now is a warning on stderr, as it may be this trademon already
+running), and a store path or fetch.cache_dir that is not a directory trademon can
+write or create.
+
 Exit codes: 0 all files are valid ("config OK" and a summary on stdout);
 1 a problem was found (each on stderr).`,
 		Args: cobra.NoArgs,
@@ -55,9 +60,26 @@ func (r *configReport) problem(err error) {
 func (a *app) checkConfig(stdout, stderr io.Writer) error {
 	rep := &configReport{}
 	cfg, err := a.loadConfig()
-	if err != nil {
+	// Every problem is reported: those of the main config (its values as decoded,
+	// and what serve would refuse at once), then those of the files it names.
+	var main []settings.Problem
+	var se *settings.Error
+	switch {
+	case errors.As(err, &se):
+		main = se.Problems
+	case err != nil:
 		rep.problem(err)
-	} else {
+	}
+	var warnings []settings.Problem
+	if cfg != nil {
+		probs, warns := preflight(cfg, main)
+		main = settings.SortProblems(append(main, probs...))
+		warnings = warns
+	}
+	for _, p := range main {
+		rep.problems = append(rep.problems, p.String())
+	}
+	if cfg != nil {
 		rep.summary = append(rep.summary,
 			"config      "+cfg.File,
 			"listen      "+cfg.Listen,
@@ -68,6 +90,9 @@ func (a *app) checkConfig(stdout, stderr io.Writer) error {
 		// The users file (cfg.Users) is checked here once its loader exists (web
 		// entry and API authentication, not built yet).
 		rep.summary = append(rep.summary, collectorsSummary(cfg)...)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, w.String())
 	}
 	if len(rep.problems) > 0 {
 		for _, p := range rep.problems {
@@ -208,8 +233,8 @@ func collectorsSummary(cfg *settings.Config) []string {
 			srcs[i] = s.Name
 		}
 		state := "disabled"
-		if c.Enabled {
-			state = "enabled, next run " + c.Cron.Next(now).In(obs.Shanghai).Format("2006-01-02 15:04 MST")
+		if sched, err := settings.ParseSchedule(c.Schedule); c.Enabled && err == nil {
+			state = "enabled, next run " + sched.Next(now).In(obs.Shanghai).Format("2006-01-02 15:04 MST")
 		}
 		out = append(out, fmt.Sprintf("collector   %-10s %s; sources: %s", n, state, strings.Join(srcs, ", ")))
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trademon/trademon/collectors/fetch"
 	"github.com/trademon/trademon/internal/settings"
 	"github.com/trademon/trademon/internal/store"
 )
@@ -112,7 +113,7 @@ func (a *app) loadConfig() (*settings.Config, error) {
 	if path == "" {
 		path = strings.TrimSpace(a.getenv(settings.EnvConfigFile))
 	}
-	return settings.Load(path, settings.Options{Collectors: collectorNames(), Env: a.env})
+	return settings.Load(path, settings.Options{Collectors: collectorNames(), Env: a.env, CheckSource: fetch.CheckSource})
 }
 
 func (a *app) getenv(name string) string {

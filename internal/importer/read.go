@@ -11,13 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 
+	"github.com/trademon/trademon/internal/textenc"
 	"github.com/trademon/trademon/internal/units"
 )
 
@@ -101,25 +98,11 @@ func Read(name string, data []byte) ([]Record, []Rejection, error) {
 // decodeText returns data as UTF-8: a UTF-8 or UTF-16 byte-order mark is honoured and
 // dropped; text that is not valid UTF-8 is decoded as GB18030, as Excel in China saves CSV.
 func decodeText(name string, data []byte) (string, error) {
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		data = data[3:]
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}) || bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		out, _, err := transform.Bytes(unicode.BOMOverride(dec), data)
-		if err != nil {
-			return "", fmt.Errorf("%s: cannot decode UTF-16 text: %w", name, err)
-		}
-		return string(out), nil
-	}
-	if utf8.Valid(data) {
-		return string(data), nil
-	}
-	out, _, err := transform.Bytes(simplifiedchinese.GB18030.NewDecoder(), data)
+	text, _, err := textenc.Decode(data)
 	if err != nil {
-		return "", fmt.Errorf("%s: text is neither UTF-8 nor GB18030: %w", name, err)
+		return "", fmt.Errorf("%s: %w", name, err)
 	}
-	return string(out), nil
+	return text, nil
 }
 
 func readCSV(name string, data []byte) ([]Record, []Rejection, error) {

@@ -40,3 +40,14 @@ func (r Release) NextDue(latest Period) (due time.Time, next Period, ok bool) {
 	}
 	return next.End().AddDate(0, 0, r.LagDays), next, true
 }
+
+// LatestPeriodEnd returns the end of the latest period an article published at t can
+// report for an indicator of the given kind: a flow figure covers a period that has
+// ended (at the latest the month before t), a stock may be as of t's month.
+func LatestPeriodEnd(kind Kind, t time.Time) time.Time {
+	p := PeriodOf(t)
+	if kind == Flow {
+		return p.Start()
+	}
+	return p.End()
+}

@@ -1,11 +1,13 @@
 package settings
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,11 +97,24 @@ type Options struct {
 	Collectors []string
 	// Env holds the environment as os.Environ returns it; nil means os.Environ().
 	Env []string
+	// CheckSource, when set, checks what only the part that uses a source can: that
+	// its selectors, title pattern and page pattern compile (collectors/fetch.CheckSource).
+	// Its problems are reported under the source's key, with the file and line, like
+	// every other problem. Nil checks only what this package can.
+	CheckSource func(*Source) []SourceProblem
 }
+
+// SourceProblem is what a CheckSource finds wrong with one key of a source: Key is
+// the key inside the source ("link_selector"), Msg what is wrong with its value.
+type SourceProblem struct{ Key, Msg string }
 
 // Load reads the config: built-in defaults, overlaid by the file at path (if path is not
 // empty), overlaid by TRADEMON_* environment variables, then validated. On any problem it
-// returns an *Error naming all of them.
+// returns an *Error naming all of them — unknown keys, values of the wrong type and
+// invalid values alike, in file order, then those of the environment — and, unless
+// the file could not be read or is not YAML, the config as far as it was decoded (a
+// value that could not be decoded keeps its default), for callers that check more
+// (check-config).
 func Load(path string, opts Options) (*Config, error) {
 	cfg, err := decodeDefaults()
 	if err != nil {
@@ -107,26 +122,66 @@ func Load(path string, opts Options) (*Config, error) {
 	}
 	lines := map[string]int{}
 	cfg.File = BuiltIn
+	var probs []Problem
 	if path != "" {
 		cfg.File = path
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return nil, &Error{[]Problem{{File: path, Msg: fmt.Sprintf("cannot read config: %v", errors.Unwrap(err))}}}
 		}
-		if probs := decodeInto(cfg, path, data, lines); len(probs) > 0 {
+		var decoded bool
+		if probs, decoded = decodeInto(cfg, path, data, lines); !decoded {
 			return nil, &Error{probs}
 		}
 	}
+	cfg.lines = lines
 	env := opts.Env
 	if env == nil {
 		env = os.Environ()
 	}
-	probs := applyEnv(cfg, env)
-	probs = append(probs, cfg.validate(lines, opts.Collectors)...)
+	envProbs := applyEnv(cfg, env)
+	bad := map[string]bool{} // keys whose value could not be decoded
+	for _, p := range probs {
+		bad[p.Key] = true
+	}
+	for _, p := range cfg.validate(lines, opts) {
+		if !bad[p.Key] {
+			probs = append(probs, p)
+		}
+	}
+	probs = SortProblems(append(probs, envProbs...))
 	if len(probs) > 0 {
-		return nil, &Error{probs}
+		return cfg, &Error{probs}
 	}
 	return cfg, nil
+}
+
+// SortProblems orders the problems of one config in file order: those of the file by
+// line (those without one after), then those of the environment.
+func SortProblems(probs []Problem) []Problem {
+	env := func(p Problem) int {
+		if p.File == "environment" {
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(probs, func(a, b Problem) int { return cmp.Compare(env(a), env(b)) })
+	i := slices.IndexFunc(probs, func(p Problem) bool { return p.File == "environment" })
+	if i < 0 {
+		i = len(probs)
+	}
+	sortByLine(probs[:i])
+	return probs
+}
+
+// Problemf returns a problem with the value of key, placed as Load places its own: at
+// the key's line in the file, or against the TRADEMON_* variable that set it. It is
+// for callers that check what Load cannot (check-config: can the listen address be
+// bound, can the store directory be written).
+func (c *Config) Problemf(key, format string, args ...any) Problem {
+	v := &validator{probs: Problems{File: c.File, Lines: c.lines}, envSet: c.envSet}
+	v.addf(key, format, args...)
+	return v.probs.List[0]
 }
 
 // Default returns the validated built-in defaults, without environment overrides.
@@ -136,22 +191,23 @@ func Default() (*Config, error) {
 
 func decodeDefaults() (*Config, error) {
 	cfg := &Config{}
-	if probs := decodeInto(cfg, BuiltIn, config.DefaultYAML, map[string]int{}); len(probs) > 0 {
+	if probs, _ := decodeInto(cfg, BuiltIn, config.DefaultYAML, map[string]int{}); len(probs) > 0 {
 		return nil, fmt.Errorf("built-in defaults are broken: %w", &Error{probs})
 	}
 	return cfg, nil
 }
 
 // decodeInto strictly decodes data over cfg, recording the line of every key path in
-// lines. An empty file keeps every value cfg already has.
-func decodeInto(cfg *Config, file string, data []byte, lines map[string]int) []Problem {
+// lines. An empty file keeps every value cfg already has. decoded is false when the
+// file is not a YAML mapping (see decodeDoc).
+func decodeInto(cfg *Config, file string, data []byte, lines map[string]int) ([]Problem, bool) {
 	return decodeDoc(file, data, cfg, reflect.TypeOf(Config{}), lines, configMessages)
 }
 
 // syntaxProblem reports a file that is not well-formed YAML, with a hint for the most
 // common cause, a tab in the indentation.
 func syntaxProblem(file string, data []byte, err error) Problem {
-	p := yamlProblem(file, err, nil)
+	p := yamlProblem(file, err.Error(), nil)
 	if p.Line > 0 {
 		lines := strings.Split(string(data), "\n")
 		if p.Line <= len(lines) {
@@ -244,13 +300,23 @@ func sortedKeys[V any](m map[string]V) []string {
 
 var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
 
-// yamlProblem turns a yaml.v3 error into a Problem with the line and, when known, the key.
-func yamlProblem(file string, err error, lines map[string]int) Problem {
-	msg := err.Error()
+// yamlProblems turns a yaml.v3 error into Problems: one for each value a TypeError
+// lists, else one for the error.
+func yamlProblems(file string, err error, lines map[string]int) []Problem {
 	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
+	if !errors.As(err, &te) || len(te.Errors) == 0 {
+		return []Problem{yamlProblem(file, err.Error(), lines)}
 	}
+	out := make([]Problem, len(te.Errors))
+	for i, msg := range te.Errors {
+		out[i] = yamlProblem(file, msg, lines)
+	}
+	return out
+}
+
+// yamlProblem turns a yaml.v3 message into a Problem with the line and, when known,
+// the key.
+func yamlProblem(file, msg string, lines map[string]int) Problem {
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	p := Problem{File: file, Msg: msg}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
@@ -275,6 +341,9 @@ func (c *Collectors) UnmarshalYAML(n *yaml.Node) error {
 	if *c == nil {
 		*c = Collectors{}
 	}
+	// Every collector is decoded, and every value of the wrong type in any of them
+	// reported (a field that cannot be decoded keeps its default).
+	var typeErrs []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		name := n.Content[i].Value
 		col := &Collector{}
@@ -283,9 +352,16 @@ func (c *Collectors) UnmarshalYAML(n *yaml.Node) error {
 			col = &cp
 		}
 		if err := n.Content[i+1].Decode(col); err != nil {
-			return err
+			var te *yaml.TypeError
+			if !errors.As(err, &te) {
+				return err
+			}
+			typeErrs = append(typeErrs, te.Errors...)
 		}
 		(*c)[name] = col
+	}
+	if len(typeErrs) > 0 {
+		return &yaml.TypeError{Errors: typeErrs}
 	}
 	return nil
 }

@@ -1,17 +1,13 @@
 // Package settings loads trademon's main config file: built-in defaults (embedded from
 // config/default.yaml), overlaid by the user's file, overlaid by TRADEMON_* environment
 // variables. Decoding is strict (unknown keys are errors) and everything is validated
-// at load, with messages that name the file, the line, the key and the problem;
-// cron specs, CSS selectors and regular expressions are compiled then.
+// at load, with messages that name the file, the line, the key and the problem. The
+// package holds the decoded config and its problems only: the parts that use a value
+// compile it (collectors/fetch a source's selectors and patterns, through
+// Options.CheckSource at load; the collectors runner the cron schedules).
 package settings
 
-import (
-	"regexp"
-	"time"
-
-	"github.com/andybalholm/cascadia"
-	"github.com/robfig/cron/v3"
-)
+import "time"
 
 // Config is the whole main config. Key names are contracts (DESIGN.md);
 // config/trademon.example.yaml documents every key.
@@ -36,8 +32,10 @@ type Config struct {
 
 	// File is where the config was read from, or "(built-in defaults)".
 	File string `yaml:"-"`
-	// envSet records which TRADEMON_* variables were applied, for messages.
+	// envSet records which TRADEMON_* variables were applied, and lines the line of
+	// every key path in File, for messages (Problemf).
 	envSet map[string]bool
+	lines  map[string]int
 }
 
 // Store selects and configures the observation store.
@@ -106,17 +104,19 @@ type Collector struct {
 	// Timeout bounds one run.
 	Timeout time.Duration `yaml:"timeout"`
 	Sources []Source      `yaml:"sources"`
-
-	// Cron is Schedule compiled at load.
-	Cron cron.Schedule `yaml:"-"`
 }
 
 // Source is one public site a collector reads: where its release lists are and how to
 // find the articles and their text. Navigation is configuration; extraction is code.
 type Source struct {
 	Name string `yaml:"name"`
-	// ListURLs are the release list pages to start from.
+	// ListURLs are the release list pages to start from. Their hosts are the
+	// source's own: list pages, articles and redirects must stay on them.
 	ListURLs []string `yaml:"list_urls"`
+	// AllowedHosts names further hosts the source's pages may come from (a site that
+	// serves its articles from a second host); host names or addresses, without
+	// scheme, port or path. A name must resolve to public addresses.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 	// LinkSelector selects the article links (<a>) on a list page.
 	LinkSelector string `yaml:"link_selector"`
 	// TitlePattern is a regular expression a link's title must match to be followed.
@@ -140,13 +140,6 @@ type Source struct {
 	Delay time.Duration `yaml:"delay"`
 	// MaxPages caps the pages (list and article) fetched per run.
 	MaxPages int `yaml:"max_pages"`
-
-	// Compiled at load.
-	Title *regexp.Regexp    `yaml:"-"`
-	Link  cascadia.Selector `yaml:"-"`
-	Date  cascadia.Selector `yaml:"-"`
-	Body  cascadia.Selector `yaml:"-"`
-	Next  cascadia.Selector `yaml:"-"`
 }
 
 // Encodings a source may declare.

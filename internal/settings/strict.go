@@ -2,10 +2,13 @@ package settings
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"reflect"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -25,7 +28,8 @@ func DecodeStrict(file string, data []byte, out any) (map[string]int, []Problem)
 	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		return lines, []Problem{{File: file, Msg: fmt.Sprintf("internal error: DecodeStrict needs a pointer to a struct, got %T", out)}}
 	}
-	return lines, decodeDoc(file, data, out, t.Elem(), lines, fileMessages)
+	probs, _ := decodeDoc(file, data, out, t.Elem(), lines, fileMessages)
+	return lines, probs
 }
 
 // docMessages are what decodeDoc says about a file that is not one YAML mapping.
@@ -46,40 +50,57 @@ var (
 
 // decodeDoc strictly decodes the single YAML document in data into out, whose type
 // (without the pointer) is t, recording the line of every key path in lines. An empty
-// document decodes to nothing and is not a problem.
-func decodeDoc(file string, data []byte, out any, t reflect.Type, lines map[string]int, msgs docMessages) []Problem {
+// document decodes to nothing and is not a problem. decoded is false when the file is
+// not a YAML mapping at all (bad syntax, two documents …) and nothing was decoded;
+// with unknown keys and values of the wrong type, the rest is decoded.
+func decodeDoc(file string, data []byte, out any, t reflect.Type, lines map[string]int, msgs docMessages) (probs []Problem, decoded bool) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil
+			return nil, true
 		}
-		return []Problem{syntaxProblem(file, data, err)}
+		return []Problem{syntaxProblem(file, data, err)}, false
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return []Problem{syntaxProblem(file, data, err)}
+			return []Problem{syntaxProblem(file, data, err)}, false
 		}
-		return []Problem{{File: file, Line: extra.Line, Msg: msgs.twoDocs}}
+		return []Problem{{File: file, Line: extra.Line, Msg: msgs.twoDocs}}, false
 	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
 	if root.Kind == yaml.ScalarNode && root.Tag == "!!null" {
-		return nil
+		return nil, true
 	}
 	if root.Kind != yaml.MappingNode {
-		return []Problem{{File: file, Line: root.Line, Msg: msgs.notMapping}}
+		return []Problem{{File: file, Line: root.Line, Msg: msgs.notMapping}}, false
 	}
-	var probs []Problem
+	// Unknown keys and values of the wrong type are all reported, in file order:
+	// the decoder goes on past a value it cannot decode (leaving that field as it
+	// was) and lists every one.
 	checkKeys(root, t, "", file, lines, &probs)
-	if len(probs) > 0 {
-		return probs
-	}
 	if err := root.Decode(out); err != nil {
-		return []Problem{yamlProblem(file, err, lines)}
+		probs = append(probs, yamlProblems(file, err, lines)...)
 	}
-	return nil
+	sortByLine(probs)
+	return probs, true
+}
+
+// sortByLine orders problems by line, keeping the order of those on one line and
+// putting those without a line last.
+func sortByLine(probs []Problem) {
+	slices.SortStableFunc(probs, func(a, b Problem) int {
+		la, lb := a.Line, b.Line
+		if la == 0 {
+			la = math.MaxInt
+		}
+		if lb == 0 {
+			lb = math.MaxInt
+		}
+		return cmp.Compare(la, lb)
+	})
 }

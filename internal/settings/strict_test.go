@@ -21,6 +21,11 @@ func TestDecodeStrict(t *testing.T) {
 		{"empty", "", ""},
 		{"unknown key", "items:\n  - name: a\n    colour: red\n", "f.yaml:3: items[0].colour: unknown key (known keys of items[0]: count, name)"},
 		{"type mismatch", "items:\n  - name: a\n    count: many\n", "f.yaml:3: items[0].count: cannot decode YAML str `many` into int"},
+		{"every problem, not only the first", "items:\n  - name: a\n    count: many\n    colour: red\n  - name: [b]\n    count: {n: 1}\n",
+			"f.yaml:3: items[0].count: cannot decode YAML str `many` into int\n" +
+				"f.yaml:4: items[0].colour: unknown key (known keys of items[0]: count, name)\n" +
+				"f.yaml:5: items[1].name: cannot decode YAML seq into string\n" +
+				"f.yaml:6: items[1].count: cannot decode YAML map into int"},
 		{"tab indentation", "items:\n\t- name: a\n", "f.yaml:2: invalid YAML: a tab in the indentation (YAML indents with spaces only)"},
 		{"two documents", "items: []\n---\nitems: []\n", "f.yaml:2: more than one YAML document; the file holds one"},
 		{"not a mapping", "- a\n", "f.yaml:1: the file must be a mapping of keys to values"},

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/andybalholm/cascadia"
 	"github.com/robfig/cron/v3"
 )
 
@@ -24,11 +23,16 @@ func ParseSchedule(spec string) (cron.Schedule, error) { return cronParser.Parse
 
 var sourceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
+// hostNameRE accepts a DNS name or an IPv4 address, or an IPv6 address in brackets.
+var hostNameRE = regexp.MustCompile(`^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?|\[[0-9A-Fa-f:.]+\])$`)
+
 // validator collects the problems of the main config. A value set by an environment
 // variable is reported against that variable rather than a line of the file.
 type validator struct {
 	probs  Problems
 	envSet map[string]bool // the TRADEMON_* variables applied (Config.envSet)
+	// checkSource is Options.CheckSource.
+	checkSource func(*Source) []SourceProblem
 }
 
 func (v *validator) addf(key, format string, args ...any) {
@@ -41,8 +45,9 @@ func (v *validator) addf(key, format string, args ...any) {
 	v.probs.Addf(key, format, args...)
 }
 
-func (c *Config) validate(lines map[string]int, collectors []string) []Problem {
-	v := &validator{probs: Problems{File: c.File, Lines: lines}, envSet: c.envSet}
+func (c *Config) validate(lines map[string]int, opts Options) []Problem {
+	collectors := opts.Collectors
+	v := &validator{probs: Problems{File: c.File, Lines: lines}, envSet: c.envSet, checkSource: opts.CheckSource}
 	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
 		v.addf("listen", "invalid address %q: want host:port, e.g. 127.0.0.1:8080", c.Listen)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
@@ -121,11 +126,9 @@ func (c *Config) validateFetch(v *validator) {
 }
 
 func (col *Collector) validate(v *validator, key string) {
-	sched, err := cronParser.Parse(col.Schedule)
-	if err != nil {
+	if _, err := cronParser.Parse(col.Schedule); err != nil {
 		v.addf(key+".schedule", "invalid cron spec %q: %v (want six fields with seconds, e.g. \"CRON_TZ=Asia/Shanghai 0 30 9 * * *\")", col.Schedule, err)
 	}
-	col.Cron = sched
 	if col.Timeout <= 0 {
 		v.addf(key+".timeout", "must be a positive duration, got %s", col.Timeout)
 	}
@@ -170,38 +173,22 @@ func (s *Source) validate(v *validator, key string) {
 			v.addf(fmt.Sprintf("%s.list_urls[%d]", key, i), "invalid URL %q: want an absolute http(s) URL", raw)
 		}
 	}
-	compile := func(k, sel string, required bool) cascadia.Selector {
-		if sel == "" {
-			if required {
-				v.addf(key+"."+k, "must not be empty")
-			}
-			return nil
-		}
-		c, err := cascadia.Compile(sel)
-		if err != nil {
-			v.addf(key+"."+k, "invalid CSS selector %q: %v", sel, err)
-			return nil
-		}
-		return c
-	}
-	s.Link = compile("link_selector", s.LinkSelector, true)
-	s.Body = compile("body_selector", s.BodySelector, true)
-	s.Date = compile("date_selector", s.DateSelector, false)
-	s.Next = compile("next_selector", s.NextSelector, false)
-	if s.PagePattern != "" {
-		if !strings.Contains(s.PagePattern, "{n}") && !strings.Contains(s.PagePattern, "{i}") {
-			v.addf(key+".page_pattern", "%q has no {n} or {i}: write the page number as {n} (2, 3, …) or {i} (1, 2, …), e.g. \"index_{n}.html\"", s.PagePattern)
-		} else if len(s.ListURLs) > 0 {
-			if _, err := pageURL(s.ListURLs[0], s.PagePattern, 2); err != nil {
-				v.addf(key+".page_pattern", "%q does not make a URL: %v", s.PagePattern, err)
-			}
+	for i, h := range s.AllowedHosts {
+		if !hostNameRE.MatchString(h) {
+			v.addf(fmt.Sprintf("%s.allowed_hosts[%d]", key, i), "invalid host %q: want a host name or address such as files.example.gov.cn, without scheme, port or path", h)
 		}
 	}
-	re, err := regexp.Compile(s.TitlePattern)
-	if err != nil {
-		v.addf(key+".title_pattern", "invalid regular expression %q: %v", s.TitlePattern, err)
+	if s.LinkSelector == "" {
+		v.addf(key+".link_selector", "must not be empty")
 	}
-	s.Title = re
+	if s.BodySelector == "" {
+		v.addf(key+".body_selector", "must not be empty")
+	}
+	if v.checkSource != nil {
+		for _, p := range v.checkSource(s) {
+			v.addf(key+"."+p.Key, "%s", p.Msg)
+		}
+	}
 	switch s.Encoding {
 	case EncodingAuto, EncodingUTF8, EncodingGBK:
 	default:
@@ -213,32 +200,4 @@ func (s *Source) validate(v *validator, key string) {
 	if s.MaxPages < 1 {
 		v.addf(key+".max_pages", "must be at least 1, got %d", s.MaxPages)
 	}
-}
-
-// PageURL returns list page n (n ≥ 2) of a source whose page_pattern is pattern,
-// resolved against listURL: PageURL("https://h/a/index.html", "index_{n}.html", 2) is
-// "https://h/a/index_2.html". It returns "" when the result is not a URL; Load has
-// checked the pattern, so that happens only for patterns it did not see.
-func PageURL(listURL, pattern string, n int) string {
-	u, err := pageURL(listURL, pattern, n)
-	if err != nil {
-		return ""
-	}
-	return u
-}
-
-func pageURL(listURL, pattern string, n int) (string, error) {
-	ref := strings.NewReplacer("{n}", strconv.Itoa(n), "{i}", strconv.Itoa(n-1)).Replace(pattern)
-	base, err := url.Parse(listURL)
-	if err != nil {
-		return "", err
-	}
-	u, err := base.Parse(ref)
-	if err != nil {
-		return "", err
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("not an http(s) URL: %s", u)
-	}
-	return u.String(), nil
 }

@@ -134,6 +134,10 @@ func (w *statusRecorder) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection (to hijack it and close
+// it, as a reset would).
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusRecorder) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -235,7 +239,7 @@ func Config(t testing.TB, yaml, base string) *settings.Config {
 	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := settings.Load(file, settings.Options{Env: []string{}})
+	cfg, err := settings.Load(file, settings.Options{Env: []string{}, CheckSource: fetch.CheckSource})
 	if err != nil {
 		t.Fatalf("load fixture config: %v", err)
 	}
