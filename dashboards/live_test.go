@@ -189,7 +189,7 @@ func expectations(site string) map[string]expectation {
 				t.Errorf("2024-12 single month %v, want 280 万标箱", r)
 			}
 		}},
-		IndicatorUID + " panel 5 A": {min: 1, labels: []string{"_time", "_value", "basis"}, needs: "field yoy", fluxCheck: func(t *testing.T, rows []influxtest.Row) {
+		IndicatorUID + " panel 5 A": {min: 1, labels: []string{"_time", "_value", "basis"}, fluxCheck: func(t *testing.T, rows []influxtest.Row) {
 			if !near(num(rows[len(rows)-1]["_value"]), 0.025) {
 				t.Errorf("stated growth %v, want 0.025", rows[len(rows)-1])
 			}
@@ -214,8 +214,20 @@ func expectations(site string) map[string]expectation {
 			}
 		}},
 		HealthUID + " panel 11 A": {min: 1},
-		HealthUID + " panel 2 A":  {min: 2, labels: []string{"collector", "result"}},
-		HealthUID + " panel 3 A":  {min: 2, labels: []string{"collector"}},
+		HealthUID + " panel 2 A": {min: 2, labels: []string{"collector", "result"}, promCheck: func(t *testing.T, _ map[string]string, res []promSeries) {
+			seen := map[string]float64{}
+			for _, s := range res {
+				for _, v := range s.Values {
+					seen[s.Labels["collector"]+" "+s.Labels["result"]] += v
+				}
+			}
+			// The fixture article has a figure and a unit slip: a partial run; trade's
+			// list page fails: errors.
+			if seen["retail partial"] <= 0 || seen["trade error"] <= 0 {
+				t.Errorf("runs by result %v, want retail partial and trade error runs", seen)
+			}
+		}},
+		HealthUID + " panel 3 A": {min: 2, labels: []string{"collector"}},
 		HealthUID + " panel 4 A": {min: 1, labels: []string{"collector"}, promCheck: func(t *testing.T, _ map[string]string, res []promSeries) {
 			if v := value(t, res, "collector", "retail"); !(v >= 0.5) {
 				t.Errorf("retail observations per run = %v", v)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -398,6 +399,7 @@ scrape_configs:
 	waitFor(t, 90*time.Second, "Prometheus to see the article collected (one figure stored, one rejected) and failing trade runs", func() (bool, string) {
 		res, err := s.promInstant(`sum(increase(trademon_collector_observations_total{collector="retail"}[2m])) > 0
 			and on() sum(increase(trademon_collector_rejected_total{collector="retail"}[2m])) > 0
+			and on() sum(increase(trademon_collector_runs_total{collector="retail",result="partial"}[2m])) > 0
 			and on() sum(increase(trademon_collector_runs_total{collector="trade"}[2m])) >= 2`)
 		return err == nil && len(res) == 1, fmt.Sprint(res, err)
 	})
@@ -458,8 +460,9 @@ func (s *stack) promInstant(expr string) ([]promSeries, error) {
 
 func (s *stack) promRange(expr string, d time.Duration) ([]promSeries, error) {
 	now := time.Now()
+	sec := func(t time.Time) string { return strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', 3, 64) }
 	return s.promAPI("/api/v1/query_range", url.Values{"query": {expr},
-		"start": {fmt.Sprint(now.Add(-d).Unix())}, "end": {fmt.Sprint(now.Unix())}, "step": {"1"}})
+		"start": {sec(now.Add(-d))}, "end": {sec(now)}, "step": {"1"}})
 }
 
 // promAlerts lists the alerts Prometheus holds (pending or firing).
