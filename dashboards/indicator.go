@@ -84,18 +84,13 @@ func indicatorDetail(ts []targets.Target) *dashboard.DashboardBuilder {
 		WithPanel(revisionsTable(prelude))
 }
 
-const fluxExpectedPath = `evals = from(bucket: v.defaultBucket)
-  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)
-  |> filter(fn: (r) => r._measurement == "evaluation" and r.target == "${target}" and r.status != "no_data")
-  |> filter(fn: (r) => r._field == "actual" or r._field == "expected")
-  |> group(columns: ["_field", "target"])
-goal = evals
-  |> filter(fn: (r) => r._field == "expected")
-  |> map(fn: (r) => ({r with _field: "goal", _value: goalOf(t: r.target)}))
-union(tables: [evals, goal])
-  |> map(fn: (r) => ({r with _value: r._value / factor, display_unit: unit}))
+const fluxExpectedPath = fluxEvaluations + `evals = evaluations(start: v.timeRangeStart, stop: v.timeRangeStop)
+  |> filter(fn: (r) => r.target == "${target}" and r.status != "no_data")
+actual = evals |> map(fn: (r) => ({_time: r._time, target: r.target, _field: "actual", _value: r.actual / factor, display_unit: unit}))
+expected = evals |> map(fn: (r) => ({_time: r._time, target: r.target, _field: "expected", _value: r.expected / factor, display_unit: unit}))
+goal = evals |> map(fn: (r) => ({_time: r._time, target: r.target, _field: "goal", _value: goalOf(t: r.target) / factor, display_unit: unit}))
+union(tables: [actual, expected, goal])
   |> group(columns: ["_field", "target", "display_unit"])
-  |> keep(columns: ["_time", "_value", "_field", "target", "display_unit"])
   |> sort(columns: ["_time"])`
 
 func expectedPath(prelude string) *timeseries.PanelBuilder {

@@ -163,21 +163,31 @@ func gapBars() *bargauge.PanelBuilder {
 		Thresholds(steps(nil, "red", -0.05, "orange", 0.0, "green"))
 }
 
+// fluxEvaluations defines evaluations(start, stop): the verdict records of the
+// evaluation measurement, one row per target and time with the fields as columns. A
+// record rewritten with another status (the history recomputed after a correction) is
+// a second point, its status being a tag; the one acknowledged last (recorded_at) wins.
+const fluxEvaluations = `evaluations = (start, stop) => from(bucket: v.defaultBucket)
+  |> range(start: start, stop: stop)
+  |> filter(fn: (r) => r._measurement == "evaluation")
+  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")
+  |> group(columns: ["target", "_time"])
+  |> sort(columns: ["recorded_at"])
+  |> last(column: "recorded_at")
+  |> group(columns: ["target"])
+  |> sort(columns: ["_time"])
+`
+
 // fluxStatusHistory is the Flux of the status history: the verdict in force at the
 // start of the range (the last change before it), then every change in the range.
-const fluxStatusHistory = `before = from(bucket: v.defaultBucket)
-  |> range(start: 1970-01-01T00:00:00Z, stop: v.timeRangeStart)
-  |> filter(fn: (r) => r._measurement == "evaluation" and r._field == "period")
-  |> group(columns: ["target"])
-  |> last()
+const fluxStatusHistory = fluxEvaluations + `before = evaluations(start: 1970-01-01T00:00:00Z, stop: v.timeRangeStart)
+  |> last(column: "recorded_at")
   |> map(fn: (r) => ({r with _time: v.timeRangeStart}))
-during = from(bucket: v.defaultBucket)
-  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)
-  |> filter(fn: (r) => r._measurement == "evaluation" and r._field == "period")
-  |> group(columns: ["target"])
+during = evaluations(start: v.timeRangeStart, stop: v.timeRangeStop)
 union(tables: [before, during])
   |> filter(fn: (r) => contains(value: r.target, set: ${target:json}))
   |> keep(columns: ["_time", "target", "status"])
+  |> group(columns: ["target"])
   |> sort(columns: ["_time"])`
 
 func statusHistory() *statetimeline.PanelBuilder {
@@ -194,10 +204,9 @@ func statusHistory() *statetimeline.PanelBuilder {
 		MergeValues(true)
 }
 
-const fluxProgressHistory = `from(bucket: v.defaultBucket)
-  |> range(start: v.timeRangeStart, stop: v.timeRangeStop)
-  |> filter(fn: (r) => r._measurement == "evaluation" and r._field == "progress" and r.status != "no_data")
-  |> filter(fn: (r) => contains(value: r.target, set: ${target:json}))
+const fluxProgressHistory = fluxEvaluations + `evaluations(start: v.timeRangeStart, stop: v.timeRangeStop)
+  |> filter(fn: (r) => r.status != "no_data" and contains(value: r.target, set: ${target:json}))
+  |> map(fn: (r) => ({_time: r._time, target: r.target, _value: r.progress}))
   |> group(columns: ["target"])
   |> sort(columns: ["_time"])`
 
