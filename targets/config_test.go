@@ -2,10 +2,12 @@ package targets
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 
+	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/settings"
 )
 
@@ -181,7 +183,8 @@ func TestParseTargetsMoreErrors(t *testing.T) {
 	}
 }
 
-// A new plan is a config change only: a 2030 target parses and is judged with no code.
+// A new plan is a config change only: a 2030 target parses and is judged with no code
+// (issue 7: nothing may assume the goal year is 2025).
 func TestNewPlanIsConfigOnly(t *testing.T) {
 	in := strings.NewReplacer("goal: 12500亿元", "goal: 2万亿元", "goal_year: 2025", "goal_year: 2030", "baseline_year: 2020", "baseline_year: 2025").Replace(validTarget)
 	ts, err := ParseTargets("plan2030.yaml", []byte(in))
@@ -190,5 +193,32 @@ func TestNewPlanIsConfigOnly(t *testing.T) {
 	}
 	if ts[0].GoalYear != 2030 || ts[0].BaselineYear != 2025 || ts[0].Goal != 2e12 {
 		t.Errorf("got %+v", ts[0])
+	}
+	figures := []obs.Observation{
+		yr("retail_sales", "2020", 8e11), // before the new baseline: not used
+		yr("retail_sales", "2025", 1.1e12),
+		yr("retail_sales", "2027", 1.5e12),   // E(2027) = 1.397e12
+		yr("retail_sales", "2029", 2.05e12),  // meets the 2030 goal early
+		ytd("retail_sales", "2030-06", 9e11), // partial: does not revoke it
+		yr("retail_sales", "2030", 1.9e12),   // the goal-year value decides
+	}
+	var got []string
+	for _, y := range []int{2025, 2027, 2029, 2030} {
+		for _, m := range []int{6, 12} {
+			v := Evaluate(ts, figures, endOf(y, m))[0]
+			got = append(got, fmt.Sprintf("%d-%02d %s %s", y, m, v.Status, v.Period))
+			if v.GoalYear != 2030 || len(v.Path) != 6 || v.Path[0].Year != 2025 || (v.Baseline != 0 && v.Path[5].Expected != 2e12) {
+				t.Errorf("%d-%02d: goal year %d, path %+v", y, m, v.GoalYear, v.Path)
+			}
+		}
+	}
+	want := "2025-06 no_data 2020, 2025-12 no_data 2025, 2027-06 no_data 2025, 2027-12 on_track 2027, " +
+		"2029-06 on_track 2027, 2029-12 achieved 2029, 2030-06 achieved 2029, 2030-12 missed 2030"
+	if g := strings.Join(got, ", "); g != want {
+		t.Errorf("2030 plan:\n got %s\nwant %s", g, want)
+	}
+	v := Evaluate(ts, figures[:4], endOf(2030, 1))[0]
+	if !strings.Contains(strings.Join(v.Notes, "\n"), "already meets the 2030 goal; the 2030 figure will confirm it") {
+		t.Errorf("notes %q", v.Notes)
 	}
 }

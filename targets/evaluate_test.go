@@ -231,9 +231,10 @@ func TestEvaluate(t *testing.T) {
 			want{status: OnTrack, period: "2024-02", actual: 71, expected: hqE(2023) + 16*2.0/12, gap: 71/(hqE(2023)+16*2.0/12) - 1, projected: 71, progress: 51.0 / 80}},
 		{"leap February ytd", tgt(), []obs.Observation{retailBase, ytd("retail_sales", "2024-02", 2e11)}, endOf(2024, 2),
 			want{status: OnTrack, period: "2024-02", actual: 2e11, expected: retailE(2024) * 2 / 12, gap: 2e11/(retailE(2024)*2/12) - 1, projected: 1.2e12, progress: 4e11 / 4.5e11}},
+		// Issue 7: this pinned on_track from the baseline figure alone; a verdict never rests on it.
 		{"February figure does not count before the month ends", tgt(), []obs.Observation{retailBase, ytd("retail_sales", "2024-02", 1.6e11)},
 			time.Date(2024, 2, 29, 23, 59, 0, 0, obs.Shanghai),
-			want{status: OnTrack, period: "2020", actual: 8e11, expected: 8e11, projected: 8e11}},
+			want{status: NoData, period: "2020", actual: 8e11, projected: 8e11, notes: []string{"nothing observed after the baseline year 2020"}}},
 
 		// Precedence and revisions.
 		{"revised figure: latest publication wins", tgt(), []obs.Observation{retailBase,
@@ -393,16 +394,16 @@ func TestEvaluateUSDDerivation(t *testing.T) {
 			t.Errorf("baseline %g, want %g", v.Baseline, b)
 		}
 	})
-	t.Run("ytd of a year without an annual average uses the latest rate", func(t *testing.T) {
+	t.Run("ytd of a year without an annual average uses the latest annual average", func(t *testing.T) {
 		in := append(base, ytd("goods_trade_cny", "2025-09", 3.3e12),
-			ob("usd_cny_rate", "2024", obs.BasisYear, 7.19, manual), ob("usd_cny_rate", "2025-08", obs.BasisMonth, 7.15, manual),
-			ob("usd_cny_rate", "2025-10", obs.BasisMonth, 7.10, manual)) // after the figure's period: not used
+			ob("usd_cny_rate", "2024", obs.BasisYear, 7.19, manual), ob("usd_cny_rate", "2025-08", obs.BasisMonth, 7.15, manual)) // monthly averages are not used
 		v := Evaluate([]Target{gt}, in, endOf(2025, 11))[0]
-		a := 3.3e12 / 7.15
+		a := 3.3e12 / 7.19
 		b := 3.05e12 / 6.9
 		e := b * math.Pow(5e11/b, 5.0/5) * 9 / 12
 		checkVerdict(t, v, want{status: OnTrack, period: "2025-09", actual: a, expected: e, gap: a/e - 1, projected: a * 12 / 9, progress: (a*12/9 - b) / (5e11 - b),
-			source: obs.SourceDerived, notes: []string{"converted from 3.3万亿元 at 7.15 元/美元 (latest rate available: 2025-08 monthly average; the 2025 annual average is not in yet)"}})
+			source: obs.SourceDerived, estimate: true, notes: []string{"converted from 3.3万亿元 at 7.19 元/美元 (2024 annual average; the 2025 annual average is not in yet)",
+				"goods_trade 2025-09 is an estimate: converted at the 2024 annual average rate, as the 2025 one is not in yet"}})
 	})
 	t.Run("a published USD figure wins", func(t *testing.T) {
 		in := append(base, yr("goods_trade_cny", "2025", 4.55e12), ob("usd_cny_rate", "2025", obs.BasisYear, 7.18, manual), yr("goods_trade", "2025", 6.4e11, manual))
@@ -416,15 +417,18 @@ func TestEvaluateUSDDerivation(t *testing.T) {
 			}
 		}
 	})
+	// Issue 7: this pinned on_track from the baseline alone; the 2025 figure now converts
+	// at the latest annual average available, as an estimate that names the rate.
 	t.Run("missing rate", func(t *testing.T) {
 		in := append(base, yr("goods_trade_cny", "2025", 4.55e12))
 		v := Evaluate([]Target{gt}, in, endOf(2026, 3))[0]
-		checkVerdict(t, v, want{status: OnTrack, period: "2020", actual: 3.05e12 / 6.9, expected: 3.05e12 / 6.9, projected: 3.05e12 / 6.9,
-			source: obs.SourceDerived, notes: []string{"no usd_cny_rate (USD/CNY average exchange rate) for 2025: 1 goods_trade_cny figure not converted to USD (latest: year 2025, 4.55万亿元)"}})
+		a, b := 4.55e12/6.9, 3.05e12/6.9
+		checkVerdict(t, v, want{status: Achieved, period: "2025", actual: a, expected: 5e11, gap: a/5e11 - 1, projected: a, progress: (a - b) / (5e11 - b),
+			source: obs.SourceDerived, estimate: true, notes: []string{"2025: converted from 4.55万亿元 at 6.9 元/美元 (2020 annual average; the 2025 annual average is not in yet)"}})
 	})
 	t.Run("no rate at all", func(t *testing.T) {
 		v := Evaluate([]Target{gt}, []obs.Observation{yr("goods_trade_cny", "2025", 4.55e12), ytd("goods_trade_cny", "2025-11", 4.12e12), yr("goods_trade_cny", "2024", 4.51e12)}, endOf(2026, 3))[0]
-		checkVerdict(t, v, want{status: NoData, notes: []string{"no usd_cny_rate (USD/CNY average exchange rate) for 2024, 2025: 3 goods_trade_cny figures not converted to USD (latest: year 2025, 4.55万亿元)"}})
+		checkVerdict(t, v, want{status: NoData, notes: []string{"no usd_cny_rate (USD/CNY average exchange rate) for 2024, 2025 or any earlier year: 3 goods_trade_cny figures not converted to USD (latest: year 2025, 4.55万亿元)"}})
 	})
 }
 

@@ -36,14 +36,14 @@ func ExpectedStock(path PathKind, b, g float64, y0, Y, y, m int) float64 {
 	return prev + (cur-prev)*float64(m)/12
 }
 
-// Gap returns (actual − expected)/expected, with the sign flipped for at_most goals, so
-// that a positive gap is always ahead of schedule. An expected value of 0 (the baseline
-// year of an increase target) gives 0.
+// Gap returns (actual − expected)/|expected|, with the sign flipped for at_most goals,
+// so that a positive gap is always ahead of schedule, also when the expected value is
+// negative (an increase target in its baseline year). An expected value of 0 gives 0.
 func Gap(dir Direction, actual, expected float64) float64 {
 	if expected == 0 {
 		return 0
 	}
-	g := (actual - expected) / expected
+	g := (actual - expected) / math.Abs(expected)
 	if dir == AtMost {
 		g = -g
 	}

@@ -78,8 +78,11 @@ type Verdict struct {
 	Notes []string `json:"notes,omitempty"`
 	// Path holds points of the expected path and the observed annual values, for charts.
 	Path []PathPoint `json:"path,omitempty"`
-	// AsOf is the evaluation time.
+	// AsOf is the evaluation time: figures count when their period ended by then.
 	AsOf time.Time `json:"as_of"`
+	// Known, when set, is the --known date: only figures published by then count, each
+	// in the revision in force then.
+	Known time.Time `json:"known,omitzero"`
 }
 
 // PathPoint is one year on a target's chart: the expected annual value and, when

@@ -90,7 +90,7 @@ func TestCheckConfigProblems(t *testing.T) {
 				"trademon: config has 4 problems\n"},
 		{"history without a header",
 			"listen: 127.0.0.1:0\nhistory: " + noHeader + "\n", nil,
-			noHeader + ":1: header: unknown column \"retail_sales\" (known: indicator, period, basis, value, unit, source_url, note, quote, estimate, published_at, qualifier)\n" +
+			noHeader + ":1: header: unknown column \"retail_sales\" (known: indicator, period, basis, value, unit, source_url, note, quote, estimate, published_at, qualifier, yoy)\n" +
 				"trademon: config has 1 problem\n"},
 		{"missing config file",
 			"MISSING", nil,

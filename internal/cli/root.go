@@ -100,6 +100,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.collectCmd(),
 		a.backfillCmd(),
 		a.targetsCmd(),
+		a.explainCmd(),
 		a.importCmd(),
 		a.checkConfigCmd(),
 		a.dashboardsCmd(),

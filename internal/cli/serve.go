@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -100,7 +99,9 @@ func (a *app) serve(ctx context.Context) (err error) {
 	}
 	srv.Handle("GET /{$}", overview.Handler{Source: eval, Logger: log})
 	srv.Handle("GET /collectors", runner.StatusHandler())
-	srv.Handle("GET /api/v1/targets", targetsAPI(eval))
+	srv.Handle("GET /targets/{id}", overview.TargetPage{Evaluator: eval, Logger: log})
+	srv.Handle("GET /api/v1/targets", overview.TargetsAPI{Evaluator: eval})
+	srv.Handle("GET /api/v1/targets/{id}", overview.TargetAPI{Evaluator: eval})
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -180,22 +181,4 @@ func seedHistory(ctx context.Context, st store.Store, cfg *settings.Config, log 
 	log.Info("reference history loaded", "file", name, "created", res.Created,
 		"updated", res.Updated, "unchanged", res.Unchanged, "queued", res.Queued, "rejected", res.Rejected)
 	return nil
-}
-
-// targetsAPI serves GET /api/v1/targets: the latest verdicts as the JSON array
-// `trademon targets --format json` prints (base units), or 503 before the first
-// evaluation.
-func targetsAPI(eval *evaluation.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		snap, ok := eval.Snapshot()
-		if !ok {
-			msg := "targets not evaluated yet"
-			if err := eval.LastError(); err != nil {
-				msg += ": " + err.Error()
-			}
-			server.Error(w, http.StatusServiceUnavailable, msg)
-			return
-		}
-		server.JSON(w, http.StatusOK, snap.Verdicts)
-	})
 }

@@ -7,12 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 	"golang.org/x/text/width"
 
 	"github.com/trademon/trademon/internal/obs"
-	"github.com/trademon/trademon/internal/store"
 	"github.com/trademon/trademon/internal/units"
 	"github.com/trademon/trademon/targets"
 )
@@ -24,71 +22,70 @@ const (
 )
 
 func (a *app) targetsCmd() *cobra.Command {
-	var at, format string
+	var flags evalFlags
+	var format string
 	cmd := &cobra.Command{
-		Use:   "targets [--at YYYY-MM] [--format table|json]",
+		Use:   "targets [--at DATE] [--known DATE] [--format table|json]",
 		Short: "Print the evaluation of every target",
 		Long: `Evaluate every target of the targets file against the stored observations and print
 status, actual, expected, goal, gap, year-end projection, the period of the actual
 figure and its source. The table shows display units (亿元, 万标箱, %); JSON shows base
-units (CNY, USD, TEU, count, ratio), one object per target.
+units (CNY, USD, TEU, count, ratio), one object per target. Figures of the bundled
+reference history that the store does not hold yet (serve loads them) count too, so a
+first run shows what the overview page will.
 
---at YYYY-MM evaluates as of the end of that month: only figures for periods that had
-ended by then count.`,
+--at DATE judges the periods up to DATE with every figure known now: only figures for
+periods that had ended by then count. --known DATE judges with only what had been
+published by DATE (published_at; else a manual figure's entry time; else the period
+end plus the indicator's release lag), each figure in the revision in force then —
+"what did we know in July 2024?". --known alone implies --at the same date. DATE is
+YYYY-MM (the end of that month) or YYYY-MM-DD (the end of that day), Asia/Shanghai.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			asOf := time.Now()
-			if at != "" {
-				t, err := parseAt(at)
-				if err != nil {
-					return &exitError{code: 2, err: err}
-				}
-				asOf = t
+			q, err := flags.query()
+			if err != nil {
+				return &exitError{code: 2, err: err}
 			}
 			if format != formatTable && format != formatJSON {
 				return &exitError{code: 2, err: fmt.Errorf("--format: unknown format %q (want table or json)", format)}
 			}
-			cfg, err := a.loadConfig()
+			in, err := a.loadEvaluation(cmd.Context(), q)
 			if err != nil {
 				return err
 			}
-			ts, _, err := readTargetsFile(cfg.Targets)
-			if err != nil {
-				return err
-			}
-			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg, a.logger, prometheus.NewRegistry())
-			if err != nil {
-				return fmt.Errorf("open store: %w", err)
-			}
-			defer st.Close()
-			all, err := st.Query(ctx, store.Filter{})
-			if err != nil {
-				return fmt.Errorf("read observations: %w", err)
-			}
-			vs := targets.Evaluate(ts, all, asOf)
-			a.logger.Debug("targets evaluated", "targets", len(vs), "observations", len(all), "as_of", asOf)
+			vs := in.index.EvaluateAll(in.targets)
 			if format == formatJSON {
 				return writeVerdictsJSON(a.stdout, vs)
 			}
-			return writeVerdictsTable(a.stdout, vs, asOf)
+			return writeVerdictsTable(a.stdout, vs, in)
 		},
 	}
-	cmd.Flags().StringVar(&at, "at", "", "evaluate as of the end of this month, YYYY-MM (default: now)")
+	flags.register(cmd)
 	cmd.Flags().StringVar(&format, "format", formatTable, "output format: table or json")
 	return cmd
 }
 
-// parseAt reads --at YYYY-MM into the end of that month (Asia/Shanghai).
-func parseAt(s string) (time.Time, error) {
-	p, err := obs.ParsePeriod(strings.TrimSpace(s))
-	if err != nil {
-		return time.Time{}, fmt.Errorf("--at: %w", err)
+// register adds --at and --known to cmd.
+func (f *evalFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.at, "at", "", "judge the periods up to this date, YYYY-MM or YYYY-MM-DD (default: now, or --known)")
+	cmd.Flags().StringVar(&f.known, "known", "", "use only what had been published by this date, YYYY-MM or YYYY-MM-DD")
+}
+
+// asOfLine renders the as-of (and known) header of the table and the explanation.
+func asOfLine(asOf, known time.Time) string {
+	s := fmt.Sprintf("截至 As of %s (Asia/Shanghai)", targets.AsOfDate(asOf))
+	if !known.IsZero() {
+		s += fmt.Sprintf(" · 以 %s 已发布数据为准 Known as of %s", targets.AsOfDate(known), targets.AsOfDate(known))
 	}
-	if p.Granularity() != obs.Month {
-		return time.Time{}, fmt.Errorf("--at: want a month YYYY-MM, got %q", s)
+	return s
+}
+
+// historyLine says how many bundled reference figures not yet stored were evaluated.
+func historyLine(in *evalInput) string {
+	if in.fromHistory == 0 {
+		return ""
 	}
-	return p.End(), nil
+	return fmt.Sprintf("含参考历史数据 Includes %d reference figures from %s that serve loads into the store at its start", in.fromHistory, in.historyName)
 }
 
 // writeVerdictsJSON prints the verdicts as a JSON array (DESIGN.md contract), base units.
@@ -107,9 +104,13 @@ func writeVerdictsJSON(w io.Writer, vs []targets.Verdict) error {
 
 // writeVerdictsTable prints one row per target in display units, then the source URL
 // and notes of each target.
-func writeVerdictsTable(w io.Writer, vs []targets.Verdict, asOf time.Time) error {
+func writeVerdictsTable(w io.Writer, vs []targets.Verdict, in *evalInput) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "截至 As of %s (Asia/Shanghai)\n\n", targets.AsOfDate(asOf))
+	fmt.Fprintln(ew, asOfLine(in.index.AsOf(), in.index.Obs().Known()))
+	if l := historyLine(in); l != "" {
+		fmt.Fprintln(ew, l)
+	}
+	fmt.Fprintln(ew)
 	rows := [][]string{{"目标 Target", "状态 Status", "期间 Period", "实际 Actual", "预期 Expected", "目标值 Goal", "差距 Gap", "年末预测 Projected", "进度 Progress", "来源 Source"}}
 	for _, v := range vs {
 		rows = append(rows, tableRow(v))

@@ -19,26 +19,30 @@ import (
 
 var updateTargets = flag.Bool("update-targets", false, "rewrite testdata/targets_*.golden from the current output")
 
-func TestParseAt(t *testing.T) {
+func TestEvalFlags(t *testing.T) {
+	sh := func(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, obs.Shanghai) }
 	tests := []struct {
-		in   string
-		want time.Time
-		err  string
+		flags     evalFlags
+		at, known time.Time
+		err       string
 	}{
-		{"2025-10", time.Date(2025, 11, 1, 0, 0, 0, 0, obs.Shanghai), ""},
-		{"2024-02", time.Date(2024, 3, 1, 0, 0, 0, 0, obs.Shanghai), ""},
-		{"2025-12", time.Date(2026, 1, 1, 0, 0, 0, 0, obs.Shanghai), ""},
-		{"2025", time.Time{}, `--at: want a month YYYY-MM, got "2025"`},
-		{"2025-13", time.Time{}, `--at: invalid period "2025-13": month must be 01 to 12 (want YYYY, YYYY-Qn or YYYY-MM)`},
-		{"soon", time.Time{}, `--at: invalid period "soon": year must be four digits between 1900 and 2200 (want YYYY, YYYY-Qn or YYYY-MM)`},
+		{evalFlags{at: "2025-10"}, sh(2025, 11, 1), time.Time{}, ""},
+		{evalFlags{at: "2024-02"}, sh(2024, 3, 1), time.Time{}, ""},
+		{evalFlags{at: "2025-12"}, sh(2026, 1, 1), time.Time{}, ""},
+		{evalFlags{at: "2024-07-15"}, sh(2024, 7, 16), time.Time{}, ""},
+		{evalFlags{known: "2024-07"}, time.Time{}, sh(2024, 8, 1), ""},
+		{evalFlags{at: "2025-12", known: "2024-07-31"}, sh(2026, 1, 1), sh(2024, 8, 1), ""},
+		{evalFlags{at: "2025"}, time.Time{}, time.Time{}, `--at: invalid date "2025": want YYYY-MM (the end of that month) or YYYY-MM-DD (the end of that day)`},
+		{evalFlags{at: "2025-13"}, time.Time{}, time.Time{}, `--at: invalid date "2025-13": want YYYY-MM (the end of that month) or YYYY-MM-DD (the end of that day)`},
+		{evalFlags{known: "soon"}, time.Time{}, time.Time{}, `--known: invalid date "soon": want YYYY-MM (the end of that month) or YYYY-MM-DD (the end of that day)`},
 	}
 	for _, tc := range tests {
-		got, err := parseAt(tc.in)
+		q, err := tc.flags.query()
 		switch {
 		case tc.err != "" && (err == nil || err.Error() != tc.err):
-			t.Errorf("parseAt(%q) error %v, want %s", tc.in, err, tc.err)
-		case tc.err == "" && (err != nil || !got.Equal(tc.want)):
-			t.Errorf("parseAt(%q) = %s, %v; want %s", tc.in, got, err, tc.want)
+			t.Errorf("%+v: error %v, want %s", tc.flags, err, tc.err)
+		case tc.err == "" && (err != nil || !q.At.Equal(tc.at) || !q.Known.Equal(tc.known)):
+			t.Errorf("%+v = %+v, %v; want at %s known %s", tc.flags, q, err, tc.at, tc.known)
 		}
 	}
 }
@@ -185,7 +189,8 @@ func TestTargetsCommandErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{"bad --at", []string{"--config", cfg, "targets", "--at", "2025"}, 2, `trademon: --at: want a month YYYY-MM, got "2025"`},
+		{"bad --at", []string{"--config", cfg, "targets", "--at", "2025"}, 2, `trademon: --at: invalid date "2025": want YYYY-MM (the end of that month) or YYYY-MM-DD (the end of that day)`},
+		{"bad --known", []string{"--config", cfg, "targets", "--known", "July"}, 2, `trademon: --known: invalid date "July"`},
 		{"bad --format", []string{"--config", cfg, "targets", "--format", "xml"}, 2, `trademon: --format: unknown format "xml" (want table or json)`},
 		{"bad targets file", []string{"--config", withTargets, "targets"}, 1, bad + `:3: targets[0].indicator: unknown indicator "nope"`},
 		{"extra argument", []string{"--config", cfg, "targets", "now"}, 1, `unknown command "now" for "trademon targets"`},

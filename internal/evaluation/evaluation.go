@@ -22,8 +22,11 @@ type Snapshot struct {
 	Targets  []targets.Target
 	Verdicts []targets.Verdict
 	Tasks    []targets.Task
-	// Latest holds, per indicator and basis, the newest resolved observation.
+	// Latest holds, per indicator and basis, the newest chosen figure of Index (derived
+	// ones included): what trademon_indicator_latest_value shows.
 	Latest []obs.Observation
+	// Index is what the verdicts and Latest were read from; explanations read it too.
+	Index *targets.Index
 	// At is when the snapshot was computed (the as-of time of the verdicts).
 	At time.Time
 }
@@ -35,6 +38,7 @@ type Service struct {
 	tasks   []targets.Task
 	logger  *slog.Logger
 	now     func() time.Time
+	onSnap  func(context.Context, Snapshot)
 
 	mu      sync.RWMutex
 	snap    Snapshot
@@ -54,11 +58,14 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now returns the evaluation time; nil means time.Now.
 	Now func() time.Time
+	// OnRefresh, when set, is called with every new snapshot after a successful
+	// refresh (the verdict history hooks in here). It runs on the refreshing goroutine.
+	OnRefresh func(context.Context, Snapshot)
 }
 
 // New returns a Service with an empty snapshot; call Refresh or Run to fill it.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, targets: o.Targets, tasks: o.Tasks, logger: o.Logger, now: o.Now, kick: make(chan struct{}, 1)}
+	s := &Service{store: o.Store, targets: o.Targets, tasks: o.Tasks, logger: o.Logger, now: o.Now, onSnap: o.OnRefresh, kick: make(chan struct{}, 1)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -98,11 +105,13 @@ func (s *Service) Refresh(ctx context.Context) error {
 		s.logger.Warn("target evaluation failed", "err", err)
 		return err
 	}
+	ix := targets.NewIndex(all, at)
 	snap := Snapshot{
 		Targets:  s.targets,
-		Verdicts: targets.Evaluate(s.targets, all, at),
+		Verdicts: ix.EvaluateAll(s.targets),
 		Tasks:    s.tasks,
-		Latest:   latest(all),
+		Latest:   ix.Obs().Latest(),
+		Index:    ix,
 		At:       at,
 	}
 	s.mu.Lock()
@@ -114,36 +123,10 @@ func (s *Service) Refresh(ctx context.Context) error {
 	s.m.refreshes.WithLabelValues("ok").Inc()
 	s.m.duration.Set(time.Since(start).Seconds())
 	s.logger.Debug("targets evaluated", "observations", len(all), "targets", len(s.targets), "took", time.Since(start))
+	if s.onSnap != nil {
+		s.onSnap(ctx, snap)
+	}
 	return nil
-}
-
-// latest returns, per indicator and basis, the newest resolved observation.
-func latest(all []obs.Observation) []obs.Observation {
-	type key struct {
-		ind   string
-		basis obs.Basis
-	}
-	best := map[key]obs.Observation{}
-	var order []key
-	for _, o := range obs.Resolve(all) {
-		if o.Region != obs.RegionSZ {
-			continue
-		}
-		k := key{o.Indicator, o.Basis}
-		cur, ok := best[k]
-		if !ok {
-			order = append(order, k)
-		}
-		if !ok || o.Period.End().After(cur.Period.End()) {
-			best[k] = o
-		}
-	}
-	out := make([]obs.Observation, 0, len(order))
-	for _, k := range order {
-		out = append(out, best[k])
-	}
-	obs.Sort(out)
-	return out
 }
 
 // Notify asks for a refresh soon, without waiting; calls coalesce.

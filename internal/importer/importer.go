@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -376,6 +377,16 @@ func (opts Options) observation(name string, rec Record) (obs.Observation, []str
 		}
 		o.PublishedAt = t
 	}
+	if s := get(ColYoY); s != "" {
+		switch g, err := parseGrowth(s); {
+		case err != nil:
+			bad(ColYoY, "%v", err)
+		case indOK && ind.Kind != obs.Flow && ind.Kind != obs.Stock:
+			bad(ColYoY, "a stated growth belongs to a flow or stock figure, but %s is a %s indicator", ind.ID, ind.Kind)
+		default:
+			o.YoY = &g
+		}
+	}
 	if len(probs) > 0 {
 		return o, probs
 	}
@@ -404,6 +415,23 @@ func parseValue(s, unit string) (float64, error) {
 		return strconv.ParseFloat(s, 64)
 	}
 	return units.ParseNumber(s)
+}
+
+// parseGrowth reads a stated year-on-year growth: a percentage ("9.6%", "-3.2%") or a
+// ratio (0.096). It must be above −100%: nothing shrinks by all it had.
+func parseGrowth(s string) (float64, error) {
+	num, pct := strings.CutSuffix(strings.TrimSpace(s), "%")
+	g, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || math.IsNaN(g) || math.IsInf(g, 0) {
+		return 0, fmt.Errorf("invalid growth %q (want a percentage such as 9.6%% or a ratio such as 0.096)", s)
+	}
+	if pct {
+		g /= 100
+	}
+	if g <= -1 || g > 100 {
+		return 0, fmt.Errorf("growth %q is out of range (above −100%%, at most 10000%%)", s)
+	}
+	return g, nil
 }
 
 func parseBool(s string) (bool, error) {

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,6 +214,44 @@ func TestPrepareRows(t *testing.T) {
 	}
 }
 
+// TestGrowthColumn: the optional yoy column keeps the growth a source states beside a
+// figure (issue 7), as a ratio, so that the index can imply the year before.
+func TestGrowthColumn(t *testing.T) {
+	data := "indicator,period,basis,value,unit,yoy\n" +
+		"retail_sales,2021,year,9498.12,亿元,9.6%\n" +
+		"goods_trade_cny,2024,year,45000,亿元,0.164\n" +
+		"goods_trade_cny,2023,year,38710.70,亿元, -1.4 % \n" +
+		"port_container_throughput,2024,year,3338,万标箱,\n" +
+		"retail_sales,2022,year,9708.28,亿元,lots\n" +
+		"retail_sales,2023,year,10500,亿元,-100%\n" +
+		"digital_economy_share,2021,year,30.5,%,2%\n"
+	rows, rejects, err := Prepare("g.csv", []byte(data), manual())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"retail_sales 2021": 0.096, "goods_trade_cny 2024": 0.164, "goods_trade_cny 2023": -0.014}
+	for _, r := range rows {
+		o := r.Observation
+		k := o.Indicator + " " + o.Period.String()
+		g, ok := want[k]
+		switch {
+		case !ok && o.YoY != nil:
+			t.Errorf("%s: yoy %v, want none", k, *o.YoY)
+		case ok && (o.YoY == nil || math.Abs(*o.YoY-g) > 1e-15):
+			t.Errorf("%s: yoy %v, want %v", k, o.YoY, g)
+		}
+	}
+	if len(rows) != 4 {
+		t.Errorf("%d rows, want 4", len(rows))
+	}
+	wantRejects := "6: yoy: invalid growth \"lots\" (want a percentage such as 9.6% or a ratio such as 0.096)\n" +
+		"7: yoy: growth \"-100%\" is out of range (above −100%, at most 10000%)\n" +
+		"8: yoy: a stated growth belongs to a flow or stock figure, but digital_economy_share is a ratio indicator\n"
+	if got := briefRejects(rejects); got != wantRejects {
+		t.Errorf("rejections:\n%s\nwant:\n%s", got, wantRejects)
+	}
+}
+
 func TestProvenance(t *testing.T) {
 	data := header7 + "retail_sales,2025-09,ytd,7200,亿元, https://tjj.sz.gov.cn/a.html ,据统计快报\n"
 	rows, _, err := Prepare("figures.csv", []byte(data), manual())
@@ -243,10 +282,10 @@ func TestReadFileErrors(t *testing.T) {
 		{"empty", "", "f.csv: no header: the first row must name the columns (indicator,period,basis,value,unit,source_url,note)"},
 		{"only comments", "# nothing\n\n", "f.csv: no header: the first row must name the columns (indicator,period,basis,value,unit,source_url,note)"},
 		{"missing columns", "indicator,period,value\nretail_sales,2024,1\n", "f.csv:1: header: missing column basis, unit (the header needs indicator, period, basis, value, unit)"},
-		{"unknown column", "indicator,period,basis,value,unit,remark\n", `f.csv:1: header: unknown column "remark" (known: indicator, period, basis, value, unit, source_url, note, quote, estimate, published_at, qualifier)`},
+		{"unknown column", "indicator,period,basis,value,unit,remark\n", `f.csv:1: header: unknown column "remark" (known: indicator, period, basis, value, unit, source_url, note, quote, estimate, published_at, qualifier, yoy)`},
 		{"duplicate column", "indicator,period,basis,value,unit,Unit\n", `f.csv:1: header: column "unit" appears twice`},
 		{"unnamed column", "indicator,,basis,value,unit,period\n", "f.csv:1: header: column 2 has no name"},
-		{"header is data", "retail_sales,2024,year,10500,亿元,,\n", `f.csv:1: header: unknown column "retail_sales" (known: indicator, period, basis, value, unit, source_url, note, quote, estimate, published_at, qualifier)`},
+		{"header is data", "retail_sales,2024,year,10500,亿元,,\n", `f.csv:1: header: unknown column "retail_sales" (known: indicator, period, basis, value, unit, source_url, note, quote, estimate, published_at, qualifier, yoy)`},
 		{"bad header syntax", "indicator,\"period\nbasis", `f.csv:1: header: extraneous or missing " in quoted-field`},
 	}
 	for _, tt := range tests {

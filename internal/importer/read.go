@@ -19,7 +19,8 @@ import (
 )
 
 // Column names of the import format (DESIGN.md). The first seven are the contract;
-// quote, estimate, published_at and qualifier are optional extras for provenance.
+// quote, estimate, published_at and qualifier are optional extras for provenance, and
+// yoy the year-on-year growth the source states beside the figure ("9.6%" or 0.096).
 const (
 	ColIndicator   = "indicator"
 	ColPeriod      = "period"
@@ -32,6 +33,7 @@ const (
 	ColEstimate    = "estimate"
 	ColPublishedAt = "published_at"
 	ColQualifier   = "qualifier"
+	ColYoY         = "yoy"
 )
 
 // requiredColumns must be in the header; the others may be left out.
@@ -39,7 +41,7 @@ var requiredColumns = []string{ColIndicator, ColPeriod, ColBasis, ColValue, ColU
 
 // knownColumns are every column the importer reads, in the documented order.
 var knownColumns = []string{ColIndicator, ColPeriod, ColBasis, ColValue, ColUnit, ColSourceURL, ColNote,
-	ColQuote, ColEstimate, ColPublishedAt, ColQualifier}
+	ColQuote, ColEstimate, ColPublishedAt, ColQualifier, ColYoY}
 
 // MaxFileBytes bounds the size of one import file.
 const MaxFileBytes = 32 << 20

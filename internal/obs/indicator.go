@@ -2,8 +2,10 @@ package obs
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/trademon/trademon/internal/units"
@@ -85,6 +87,25 @@ func (ind Indicator) CheckRange(v float64) error {
 			units.Format(v, ind.DisplayUnit), ind.ID, units.Format(ind.Min, ind.DisplayUnit), units.Format(ind.Max, ind.DisplayUnit))
 	}
 	return nil
+}
+
+// Format renders a base-unit value in the display unit, with 万亿元 for yuan amounts
+// of a trillion or more ("4.55万亿元", "9498.12亿元", "3338万标箱").
+func (ind Indicator) Format(v float64) string {
+	if ind.DisplayUnit == "亿元" && math.Abs(v) >= 1e12 {
+		return units.Format(v, "万亿元")
+	}
+	return units.Format(v, ind.DisplayUnit)
+}
+
+// FormatFine renders a base-unit value in the display unit with up to four decimals,
+// enough to recompute a verdict by hand ("6.8974元/美元", "4421.9619亿美元").
+func (ind Indicator) FormatFine(v float64) string {
+	d, err := units.FromBase(v, ind.DisplayUnit)
+	if err != nil {
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(math.Round(d*1e4)/1e4, 'f', -1, 64) + ind.DisplayUnit
 }
 
 var indicators = []Indicator{

@@ -1,6 +1,8 @@
 // Package obs holds trademon's observation model: indicators, periods, bases, one
-// observed figure with its provenance, and the derivations between bases (month and
-// year values from year-to-date ones). It does no I/O.
+// observed figure with its provenance, and the Index, the one place where figures are
+// chosen (final over estimate, then source precedence, then direct over derived) and
+// derived (month and year from year-to-date, USD from CNY, implied from stated
+// growth), as of a date and as known at a date. It does no I/O.
 package obs
 
 import (
@@ -87,6 +89,8 @@ type Observation struct {
 	// Quote is the sentence or cell the value was read from.
 	Quote       string    `json:"quote"`
 	PublishedAt time.Time `json:"published_at,omitzero"`
+	// RetrievedAt is when a collector fetched the figure or, for a manual figure, when
+	// staff entered it (the importer and the entry API set it); KnownAt reads it.
 	RetrievedAt time.Time `json:"retrieved_at,omitzero"`
 	// Estimate marks a preliminary figure (预计); a final figure replaces it.
 	Estimate bool `json:"estimate,omitempty"`
@@ -247,14 +251,16 @@ func sameYoY(a, b *float64) bool {
 }
 
 // Supersedes reports whether writing o over the stored prev is an update rather than a
-// no-op. A changed figure always is. For manual figures a changed provenance (a corrected
-// URL or note) is too; for collected and reference figures it is not, so that the same
-// figure republished by a second outlet does not flip the record back and forth.
+// no-op. A changed figure always is. For manual and reference figures a changed
+// provenance (a corrected URL or note, a quote, the stated growth) is too: staff and the
+// bundled history are each one source, so a new release's better page for a reference
+// figure reaches stores that hold the old one. For collected figures it is not, so that
+// the same figure republished by a second outlet does not flip the record back and forth.
 func (o Observation) Supersedes(prev Observation) bool {
 	if !o.SameFigure(prev) {
 		return true
 	}
-	if o.SourceKind == KindManual {
+	if o.SourceKind == KindManual || o.SourceKind == KindReference {
 		return !o.SameRecord(prev)
 	}
 	return false

@@ -188,7 +188,9 @@ func TestSupersedes(t *testing.T) {
 		{"corrected note manual", KindManual, func(o *Observation) { o.Note = "per 统计公报" }, true},
 		{"other editor manual", KindManual, func(o *Observation) { o.EnteredBy = "web:bob" }, true},
 		{"republished elsewhere collector", KindCollector, func(o *Observation) { o.URL, o.Quote = "https://mirror/", "other words" }, false},
-		{"republished elsewhere reference", KindReference, func(o *Observation) { o.URL = "https://mirror/" }, false},
+		{"a better page for a reference figure", KindReference, func(o *Observation) { o.URL = "https://mirror/" }, true},
+		{"stated growth added to a reference figure", KindReference, func(o *Observation) { g := 0.096; o.YoY = &g }, true},
+		{"new retrieval time only reference", KindReference, func(o *Observation) { o.RetrievedAt = pub.Add(time.Hour) }, false},
 		{"new retrieval time only manual", KindManual, func(o *Observation) { o.RetrievedAt = pub.Add(time.Hour) }, false},
 		{"new publication date manual", KindManual, func(o *Observation) { o.PublishedAt = pub.Add(time.Hour) }, true},
 	}

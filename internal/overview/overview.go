@@ -1,7 +1,9 @@
-// Package overview renders the page at "/": one card per target with its status
-// colour, actual vs expected vs goal in display units, the period and source of the
-// latest figure, and a small server-side SVG chart. Chinese first, English alongside;
-// no scripts or external assets, so it works offline.
+// Package overview renders the pages people read: "/" with one card per target (its
+// status colour, actual vs expected vs goal in display units, the period and source of
+// the latest figure, a small server-side SVG chart) and "/targets/{id}" with the
+// explained verdict; and the JSON API of the verdicts, /api/v1/targets and
+// /api/v1/targets/{id}. Chinese first, English alongside; no scripts or external
+// assets, so the pages work offline.
 package overview
 
 import (
@@ -11,7 +13,9 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/trademon/trademon/internal/evaluation"
 	"github.com/trademon/trademon/internal/obs"
@@ -81,11 +85,13 @@ type count struct {
 }
 
 type page struct {
-	At      string
-	Stale   string
-	Cards   []card
-	Counts  []count
-	Pending bool
+	At string
+	// GoalYears lists the targets' goal years for the title ("2025", "2025/2030").
+	GoalYears string
+	Stale     string
+	Cards     []card
+	Counts    []count
+	Pending   bool
 }
 
 // ServeHTTP renders the page from the latest snapshot.
@@ -118,6 +124,7 @@ func build(snap evaluation.Snapshot, ok bool) page {
 		return p
 	}
 	p.At = snap.At.In(obs.Shanghai).Format("2006-01-02 15:04 MST")
+	p.GoalYears = goalYears(snap.Verdicts)
 	n := map[targets.Status]int{}
 	for _, v := range snap.Verdicts {
 		c := card{ID: v.Target, NameZH: v.NameZH, NameEN: v.NameEN, Status: v.Status, Label: Labels[v.Status], GoalYear: v.GoalYear,
@@ -143,6 +150,22 @@ func build(snap evaluation.Snapshot, ok bool) page {
 		}
 	}
 	return p
+}
+
+// goalYears lists the distinct goal years of the verdicts, in order: "2025".
+func goalYears(vs []targets.Verdict) string {
+	var ys []int
+	for _, v := range vs {
+		if !slices.Contains(ys, v.GoalYear) {
+			ys = append(ys, v.GoalYear)
+		}
+	}
+	slices.Sort(ys)
+	s := make([]string, len(ys))
+	for i, y := range ys {
+		s[i] = strconv.Itoa(y)
+	}
+	return strings.Join(s, "/")
 }
 
 func percent(r float64, signed bool) string {
