@@ -17,6 +17,7 @@ import (
 
 	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/units"
+	"github.com/trademon/trademon/targets"
 )
 
 var update = flag.Bool("update", false, "rewrite the committed dashboards from the generator")
@@ -319,5 +320,17 @@ func readYAML(t *testing.T, path string, v any) {
 	dec.KnownFields(false)
 	if err := dec.Decode(v); err != nil {
 		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// Every task status trademon reports has a name and colour on the Measures dashboard.
+func TestTaskStatusesMapped(t *testing.T) {
+	for _, st := range targets.TaskStatuses {
+		if !slices.ContainsFunc(taskStatuses, func(s struct{ id, name, color string }) bool { return s.id == string(st) }) {
+			t.Errorf("task status %s has no mapping on the Measures dashboard", st)
+		}
+	}
+	if len(taskStatuses) != len(targets.TaskStatuses) {
+		t.Errorf("%d task statuses mapped, trademon has %d", len(taskStatuses), len(targets.TaskStatuses))
 	}
 }

@@ -19,8 +19,6 @@ import (
 // reason, and once it does they are checked like every other.
 var pending = map[string]string{
 	"trademon_config_last_reload_successful": "config reload (evidence)",
-	"trademon_manual_entries_total":          "manual entry (entry)",
-	"trademon_pending_approvals":             "approvals (entry)",
 }
 
 // expectation says what one dashboard query must return on the live stack.

@@ -24,13 +24,11 @@ const (
 	MeasuresTablePanel  = 3
 )
 
-// taskStatuses are the values of trademon_task_status's status label (PLAN "Agreed
-// names"), plus done, which earlier task files use for completed.
+// taskStatuses are the values of trademon_task_status's status label (targets.TaskStatuses).
 var taskStatuses = []struct{ id, name, color string }{
 	{"not_started", "未启动 not started", "text"},
 	{"in_progress", "推进中 in progress", "blue"},
 	{"completed", "已完成 completed", "green"},
-	{"done", "已完成 done", "green"},
 	{"delayed", "滞后 delayed", "red"},
 	{"unknown", "未报告 unknown", "gray"},
 }

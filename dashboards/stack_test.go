@@ -335,7 +335,7 @@ collectors:
 	for i, v := range []string{"9000", "9050"} {
 		csv := writeFile(t, filepath.Join(dir, fmt.Sprintf("manual-%d.csv", i)),
 			"indicator,period,basis,value,unit,source_url,note\nretail_sales,2024,year,"+v+",亿元,https://fixture.example/retail/2024,fixture manual entry\n")
-		out, err := exec.Command(bin, "--config", cfg, "import", "--user", "cli:fixture", csv).CombinedOutput()
+		out, err := exec.Command(bin, "--config", cfg, "import", "--user", "cli:fixture", "--reason", "corrected in the yearbook (fixture)", csv).CombinedOutput()
 		if err != nil {
 			t.Fatalf("trademon import %s: %v\n%s", v, err, out)
 		}

@@ -16,6 +16,9 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 # The dashboards' live test sends alerts through a real Alertmanager.
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# curl and jq: scripts/entry-demo.sh, which a test runs against a real server.
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 # A CJK font, so that the overview page's screenshot shows Chinese, not empty boxes.
 dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || need+=(fonts-wqy-microhei)
 if ((${#need[@]})); then

@@ -12,16 +12,43 @@ import (
 // TaskStatus is how far staff report a task of the plan has got.
 type TaskStatus string
 
-// Task statuses; unknown is the default when tasks.yaml says nothing.
+// Task statuses (PLAN.md "Agreed names"); unknown is the default when neither
+// tasks.yaml nor staff say anything.
 const (
 	TaskUnknown    TaskStatus = "unknown"
 	TaskNotStarted TaskStatus = "not_started"
 	TaskInProgress TaskStatus = "in_progress"
-	TaskDone       TaskStatus = "done"
+	TaskCompleted  TaskStatus = "completed"
+	TaskDelayed    TaskStatus = "delayed"
 )
 
 // TaskStatuses lists every task status, in the order metrics show them.
-var TaskStatuses = []TaskStatus{TaskUnknown, TaskNotStarted, TaskInProgress, TaskDone}
+var TaskStatuses = []TaskStatus{TaskUnknown, TaskNotStarted, TaskInProgress, TaskCompleted, TaskDelayed}
+
+// ParseTaskStatus parses a status staff may record: not_started, in_progress,
+// completed or delayed (unknown is only the default).
+func ParseTaskStatus(s string) (TaskStatus, error) {
+	switch st := TaskStatus(s); st {
+	case TaskNotStarted, TaskInProgress, TaskCompleted, TaskDelayed:
+		return st, nil
+	}
+	return "", fmt.Errorf("unknown status %q (want not_started, in_progress, completed or delayed)", s)
+}
+
+// ZH returns the status's Chinese name.
+func (s TaskStatus) ZH() string {
+	switch s {
+	case TaskNotStarted:
+		return "未开始"
+	case TaskInProgress:
+		return "推进中"
+	case TaskCompleted:
+		return "已完成"
+	case TaskDelayed:
+		return "滞后"
+	}
+	return "未报告"
+}
 
 // Task is one row of the plan's task table (任务分工表).
 type Task struct {
@@ -122,9 +149,9 @@ func ParseTasks(file string, data []byte) ([]Task, error) {
 		switch t.Status {
 		case "":
 			t.Status = TaskUnknown
-		case TaskUnknown, TaskNotStarted, TaskInProgress, TaskDone:
+		case TaskUnknown, TaskNotStarted, TaskInProgress, TaskCompleted, TaskDelayed:
 		default:
-			p.Addf(key+".status", "unknown status %q (want unknown, not_started, in_progress or done)", r.Status)
+			p.Addf(key+".status", "unknown status %q (want unknown, not_started, in_progress, completed or delayed)", r.Status)
 		}
 		if len(p.List) == n {
 			out = append(out, t)

@@ -151,7 +151,7 @@ func TestParseTasksErrors(t *testing.T) {
 		{"empty lead name", "lead: [深圳海关]", "lead: [\"\"]", "t.yaml:7: tasks[1].lead[0]: empty department name"},
 		{"lead also supporting", "supporting: [市商务局]", "supporting: [深圳海关]", "t.yaml:8: tasks[1].supporting[0]: 深圳海关 is already a lead department of task 2"},
 		{"bad status", "lead: [市司法局]", "lead: [市司法局]\n    status: finished",
-			`t.yaml:12: tasks[2].status: unknown status "finished" (want unknown, not_started, in_progress or done)`},
+			`t.yaml:12: tasks[2].status: unknown status "finished" (want unknown, not_started, in_progress, completed or delayed)`},
 		{"zero number", "number: 3", "number: 0", "t.yaml:9: tasks[2].number: missing or not positive: task numbers run from 1"},
 		{"unknown key", "text: 第一项", "txt: 第一项",
 			"t.yaml:3: tasks[0].txt: unknown key (known keys of tasks[0]: lead, measure, number, responsibility, section, status, supporting, text)"},

@@ -23,8 +23,8 @@ func (a *app) checkConfigCmd() *cobra.Command {
 		Use:   "check-config",
 		Short: "Validate all config files",
 		Long: `Validate the main config (--config, or built-in defaults) with its TRADEMON_*
-environment overrides, then the targets, tasks and history files it names (or their
-built-in copies). Every problem is printed as FILE:LINE: KEY: PROBLEM.
+environment overrides, then the targets, tasks, users and history files it names (or
+their built-in copies). Every problem is printed as FILE:LINE: KEY: PROBLEM.
 
 It also checks what serve would refuse at once: a listen address that cannot be
 bound (one in use now is a warning on stderr, as it may be this trademon already
@@ -87,8 +87,7 @@ func (a *app) checkConfig(stdout, stderr io.Writer) error {
 		checkTargets(rep, cfg.Targets)
 		checkTasks(rep, cfg.Tasks)
 		checkHistory(rep, cfg.History)
-		// The users file (cfg.Users) is checked here once its loader exists (web
-		// entry and API authentication, not built yet).
+		checkUsers(rep, cfg.Users, cfg.Tasks)
 		rep.summary = append(rep.summary, collectorsSummary(cfg)...)
 	}
 	for _, w := range warnings {

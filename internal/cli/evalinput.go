@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/trademon/trademon/internal/evaluation"
 	"github.com/trademon/trademon/internal/importer"
 	"github.com/trademon/trademon/internal/obs"
-	"github.com/trademon/trademon/internal/store"
 	"github.com/trademon/trademon/targets"
 )
 
@@ -56,20 +53,9 @@ func (a *app) loadEvaluation(ctx context.Context, q evaluation.Query) (*evalInpu
 	if err != nil {
 		return nil, err
 	}
-	st, err := openStore(ctx, cfg, a.logger, prometheus.NewRegistry())
+	all, revs, err := a.storedFigures(ctx, cfg, !q.Known.IsZero())
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	defer st.Close()
-	all, err := st.Query(ctx, store.Filter{})
-	if err != nil {
-		return nil, fmt.Errorf("read observations: %w", err)
-	}
-	var revs []obs.Revision
-	if !q.Known.IsZero() {
-		if revs, err = st.Revisions(ctx, store.Filter{}); err != nil {
-			return nil, fmt.Errorf("read revisions: %w", err)
-		}
+		return nil, err
 	}
 	in := &evalInput{targets: ts}
 	extra, name, err := historyNotStored(cfg.History, all)

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"strings"
@@ -10,9 +12,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	bolt "go.etcd.io/bbolt"
 
+	"github.com/trademon/trademon/internal/apiclient"
+	"github.com/trademon/trademon/internal/auth"
+	"github.com/trademon/trademon/internal/entry"
 	"github.com/trademon/trademon/internal/importer"
-	"github.com/trademon/trademon/internal/obs"
+	"github.com/trademon/trademon/internal/settings"
+	"github.com/trademon/trademon/internal/state"
 )
 
 // Exit codes of import.
@@ -23,8 +30,8 @@ const (
 
 func (a *app) importCmd() *cobra.Command {
 	var (
-		dryRun, atomic bool
-		format, who    string
+		dryRun, atomic               bool
+		format, who, reason, confirm string
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE.csv|FILE.xlsx",
@@ -43,8 +50,12 @@ good rows are written together in one all-or-nothing write, or not at all with
 --atomic. --dry-run shows what would be created, updated or left unchanged and writes
 nothing. Figures are stored as source kind manual, entered by --user.
 
-The embedded store is a file that one process holds at a time: stop serve before
-importing into it. (InfluxDB mode has no such limit.)
+Rows pass the rules of the entry form: a row that changes a stored value needs
+--reason, an outlier against history needs --confirm COMMENT, a locked (approved)
+period is refused. Run locally, the import acts as an admin (cli:USER) and is
+audited. When a running serve holds the store, the import goes through its API
+(POST /api/v1/import at the config's listen address) with the token in
+TRADEMON_TOKEN, as that token's user, with the same output and exit codes.
 
 Exit codes: 0 every row imported (or, with --dry-run, valid); 1 nothing imported
 (unreadable file, bad header, store failure); 2 some rows were rejected — the others
@@ -69,21 +80,11 @@ were written unless --atomic or --dry-run was given.`,
 			if err != nil {
 				return &exitError{code: exitImportFailed, err: err}
 			}
-			ctx := cmd.Context()
-			st, err := openStore(ctx, cfg, a.logger, prometheus.NewRegistry())
-			if err != nil {
-				return &exitError{code: exitImportFailed, err: fmt.Errorf("open store: %w", err)}
-			}
-			res, ierr := importer.Import(ctx, st, path, data, importer.Options{
-				Kind:      obs.KindManual,
-				EnteredBy: who,
-				Now:       time.Now(),
-				DryRun:    dryRun,
-				Atomic:    atomic,
-				Logger:    a.logger,
-			})
-			if cerr := st.Close(); cerr != nil {
-				ierr = errors.Join(ierr, fmt.Errorf("close store: %w", cerr))
+			opts := entry.ImportOptions{DryRun: dryRun, Atomic: atomic, Reason: reason, Confirm: confirm}
+			res, ierr := a.importLocal(cmd.Context(), cfg, who, path, data, opts)
+			if errors.Is(ierr, errHeld) {
+				fmt.Fprintf(a.stderr, "trademon: the store is held by a running trademon serve; importing through its API at %s\n", apiclient.BaseURL(cfg.Listen))
+				res, ierr = a.importViaAPI(cmd.Context(), cfg, path, data, opts)
 			}
 			if res != nil {
 				out := cmd.OutOrStdout()
@@ -111,7 +112,9 @@ were written unless --atomic or --dry-run was given.`,
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "classify the rows against the store and write nothing")
 	cmd.Flags().BoolVar(&atomic, "atomic", false, "write nothing if any row is rejected")
 	cmd.Flags().StringVar(&format, "format", formatText, "output format: text or json")
-	cmd.Flags().StringVar(&who, "user", "", `who enters the figures (default: "cli:" and the OS user name)`)
+	cmd.Flags().StringVar(&who, "user", "", `who enters the figures (default: "cli:" and the OS user name; through the API: the token's user)`)
+	cmd.Flags().StringVar(&reason, "reason", "", "the reason recorded for rows that change a stored value (without it such rows are rejected)")
+	cmd.Flags().StringVar(&confirm, "confirm", "", "a comment confirming rows flagged as outliers (without it they are rejected)")
 	return cmd
 }
 
@@ -126,4 +129,78 @@ func defaultUser() (string, error) {
 		}
 	}
 	return "", errors.New("import: cannot tell who you are: pass --user NAME")
+}
+
+// errHeld says another process (a running serve) holds the store or the state file.
+var errHeld = errors.New("held by a running trademon serve")
+
+// importResult is what both import paths print.
+type importResult interface {
+	WriteText(io.Writer) error
+	WriteJSON(io.Writer) error
+}
+
+// importLocal imports into the store directly, as the local operator (an admin),
+// through the entry rules and with an audit record. It returns errHeld when a running
+// serve holds the store or the state file.
+func (a *app) importLocal(ctx context.Context, cfg *settings.Config, who, path string, data []byte, opts entry.ImportOptions) (importResult, error) {
+	st, err := openStore(ctx, cfg, a.logger, prometheus.NewRegistry())
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, errHeld
+		}
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil {
+			a.logger.Error("close store", "err", cerr)
+		}
+	}()
+	db, err := state.Open(cfg.Store.Path, time.Second)
+	if errors.Is(err, state.ErrHeld) {
+		return nil, errHeld
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	svc := entry.New(entry.Options{Store: st, State: db, Approval: cfg.Entry.Approval, MaxChange: cfg.Entry.OutlierChange, Logger: a.logger})
+	res, err := svc.Import(ctx, auth.Local(who), "local", path, data, opts)
+	if res == nil {
+		return nil, err
+	}
+	return res, err
+}
+
+// importViaAPI posts the file to the running server with the token in TRADEMON_TOKEN.
+func (a *app) importViaAPI(ctx context.Context, cfg *settings.Config, path string, data []byte, opts entry.ImportOptions) (importResult, error) {
+	c, err := a.apiClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	res := &entry.ImportResult{}
+	if err := c.Import(ctx, path, data, opts.DryRun, opts.Atomic, opts.Reason, opts.Confirm, res); err != nil {
+		return nil, err
+	}
+	if res.Result == nil {
+		return nil, errors.New("the server's answer has no import summary")
+	}
+	res.File = path
+	if res.Rejected > 0 {
+		return res, &importer.RejectedError{File: path, Rejected: res.Rejected, Rows: res.Rows}
+	}
+	return res, nil
+}
+
+// apiClient returns a client of the server at the config's listen address with the
+// token in TRADEMON_TOKEN, or says exactly what to do without one.
+func (a *app) apiClient(cfg *settings.Config) (*apiclient.Client, error) {
+	base := apiclient.BaseURL(cfg.Listen)
+	c, err := apiclient.New(base, a.getenv(settings.EnvToken))
+	if errors.Is(err, apiclient.ErrNoToken) {
+		return nil, fmt.Errorf("a running trademon serve holds the store (%s), so this goes through its API at %s, which needs a token: "+
+			"set %s to an API token of your user (`trademon token NAME` prints one and the sha256: line to add to that user's tokens in the users file), "+
+			"or stop serve and run the command again", cfg.Store.Path, base, settings.EnvToken)
+	}
+	return c, err
 }

@@ -39,12 +39,15 @@ func TestImportCommand(t *testing.T) {
 			[]string{"import " + good + ": written\n", "  created        2\n", "  line 3: port_container_throughput year 2024 = 3340万标箱 (created)\n"}, ""},
 		{"again: unchanged", []string{"import", good, "--user", "alice"}, 0,
 			[]string{"  unchanged      2\n"}, ""},
-		{"atomic with bad rows writes nothing", []string{"import", mixed, "--atomic", "--user", "alice"}, 2,
+		{"atomic with bad rows writes nothing", []string{"import", mixed, "--atomic", "--user", "alice", "--reason", "revised"}, 2,
 			[]string{": nothing written (--atomic and 2 rows rejected)\n",
 				"  line 3: value: invalid number \"12,5OO\": unexpected 'O'\n",
 				"  line 4: unit: unit 亿元 is CNY but goods_trade is measured in USD\n"},
 			"trademon: " + mixed + ": 2 of 3 rows rejected\n"},
-		{"without atomic the good row goes in", []string{"import", mixed, "--user", "alice"}, 2,
+		{"a revision without a reason is rejected", []string{"import", mixed, "--user", "alice"}, 2,
+			[]string{"  line 2: reason: this changes the stored retail_sales 2024 year figure 10500亿元 (entered by alice on "},
+			"trademon: " + mixed + ": 3 of 3 rows rejected\n"},
+		{"without atomic the good row goes in", []string{"import", mixed, "--user", "alice", "--reason", "revised in the yearbook"}, 2,
 			[]string{": written\n", "  updated        1\n", "  line 2: retail_sales year 2024 = 10600亿元 (updated, was 10500亿元)\n"},
 			"trademon: " + mixed + ": 2 of 3 rows rejected\n"},
 		{"missing file", []string{"import", filepath.Join(dir, "nope.csv")}, 1, nil,
@@ -68,7 +71,7 @@ func TestImportCommand(t *testing.T) {
 	}
 
 	// JSON output of a dry run.
-	code, out, _ := run(t, "--config", cfg, "import", mixed, "--dry-run", "--format", "json", "--user", "alice")
+	code, out, _ := run(t, "--config", cfg, "import", mixed, "--dry-run", "--format", "json", "--user", "alice", "--reason", "x")
 	var res importer.Result
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("JSON: %v\n%s", err, out)

@@ -104,6 +104,8 @@ func (a *app) rootCmd() *cobra.Command {
 		a.importCmd(),
 		a.checkConfigCmd(),
 		a.dashboardsCmd(),
+		a.hashPasswordCmd(),
+		a.tokenCmd(),
 	)
 	return root
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/trademon/trademon/internal/server"
 	"github.com/trademon/trademon/internal/settings"
 	"github.com/trademon/trademon/internal/store"
+	"github.com/trademon/trademon/targets"
 )
 
 func (a *app) serveCmd() *cobra.Command {
@@ -75,9 +76,26 @@ func (a *app) serve(ctx context.Context) (err error) {
 	}
 	// The evaluation service keeps the verdicts fresh; every write through st asks it
 	// to refresh, so metrics and pages show a new figure at once.
-	eval := evaluation.New(evaluation.Options{Store: st, Targets: ts, Tasks: tasks, Logger: log.With("component", "evaluation")})
+	// Staff entry (set below) supplies the task statuses staff recorded.
+	var staff *staffEntry
+	taskStatus := func() map[int]targets.TaskStatus {
+		if staff == nil {
+			return nil
+		}
+		return staff.svc.TaskStatuses()
+	}
+	eval := evaluation.New(evaluation.Options{Store: st, Targets: ts, Tasks: tasks, TaskStatus: taskStatus, Logger: log.With("component", "evaluation")})
 	reg.MustRegister(eval.Collector())
 	st = evaluation.NotifyingStore{Store: st, Svc: eval}
+	staff, err = openEntry(cfg, st, ts, tasks, eval.Notify, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := staff.close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close state file: %w", cerr))
+		}
+	}()
 
 	historyRows := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "trademon_history_rows_total",
@@ -102,6 +120,7 @@ func (a *app) serve(ctx context.Context) (err error) {
 	srv.Handle("GET /targets/{id}", overview.TargetPage{Evaluator: eval, Logger: log})
 	srv.Handle("GET /api/v1/targets", overview.TargetsAPI{Evaluator: eval})
 	srv.Handle("GET /api/v1/targets/{id}", overview.TargetAPI{Evaluator: eval})
+	staff.mount(srv, reg, st, cfg, log)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -119,9 +138,15 @@ func (a *app) serve(ctx context.Context) (err error) {
 		defer close(evalDone)
 		eval.Run(bg, cfg.RefreshInterval)
 	}()
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		staff.sweep(bg, time.Hour, log)
+	}()
 	if err := runner.Start(bg); err != nil {
 		stopBG()
 		<-evalDone
+		<-sweepDone
 		_ = ln.Close()
 		return err
 	}
@@ -133,6 +158,7 @@ func (a *app) serve(ctx context.Context) (err error) {
 			log.Error("stop collectors", "err", serr)
 		}
 		<-evalDone
+		<-sweepDone
 	}()
 
 	if err := srv.Serve(ctx, ln); err != nil {

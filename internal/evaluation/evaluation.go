@@ -39,6 +39,7 @@ type Service struct {
 	logger  *slog.Logger
 	now     func() time.Time
 	onSnap  func(context.Context, Snapshot)
+	status  func() map[int]targets.TaskStatus
 
 	mu      sync.RWMutex
 	snap    Snapshot
@@ -61,11 +62,14 @@ type Options struct {
 	// OnRefresh, when set, is called with every new snapshot after a successful
 	// refresh (the verdict history hooks in here). It runs on the refreshing goroutine.
 	OnRefresh func(context.Context, Snapshot)
+	// TaskStatus, when set, returns the statuses staff recorded, by task number; they
+	// override the tasks file's (trademon_task_status, the /tasks page).
+	TaskStatus func() map[int]targets.TaskStatus
 }
 
 // New returns a Service with an empty snapshot; call Refresh or Run to fill it.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, targets: o.Targets, tasks: o.Tasks, logger: o.Logger, now: o.Now, onSnap: o.OnRefresh, kick: make(chan struct{}, 1)}
+	s := &Service{store: o.Store, targets: o.Targets, tasks: o.Tasks, logger: o.Logger, now: o.Now, onSnap: o.OnRefresh, status: o.TaskStatus, kick: make(chan struct{}, 1)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -109,7 +113,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	snap := Snapshot{
 		Targets:  s.targets,
 		Verdicts: ix.EvaluateAll(s.targets),
-		Tasks:    s.tasks,
+		Tasks:    s.currentTasks(),
 		Latest:   ix.Obs().Latest(),
 		Index:    ix,
 		At:       at,
@@ -127,6 +131,22 @@ func (s *Service) Refresh(ctx context.Context) error {
 		s.onSnap(ctx, snap)
 	}
 	return nil
+}
+
+// currentTasks returns the tasks with the statuses staff recorded.
+func (s *Service) currentTasks() []targets.Task {
+	if s.status == nil {
+		return s.tasks
+	}
+	recorded := s.status()
+	out := make([]targets.Task, len(s.tasks))
+	for i, t := range s.tasks {
+		if st, ok := recorded[t.Number]; ok {
+			t.Status = st
+		}
+		out[i] = t
+	}
+	return out
 }
 
 // Notify asks for a refresh soon, without waiting; calls coalesce.

@@ -388,7 +388,7 @@ var envVars = map[string]struct {
 const EnvConfigFile = "TRADEMON_CONFIG"
 
 // envIgnoredPrefixes are TRADEMON_* variables that are not config overrides.
-var envIgnoredPrefixes = []string{"TRADEMON_TEST_", EnvConfigFile}
+var envIgnoredPrefixes = []string{"TRADEMON_TEST_", EnvConfigFile, EnvToken}
 
 // EnvVarNames returns the names of the TRADEMON_* variables that override config keys.
 func EnvVarNames() []string {

@@ -29,6 +29,7 @@ type Config struct {
 	RefreshInterval time.Duration `yaml:"refresh_interval"`
 	Fetch           Fetch         `yaml:"fetch"`
 	Collectors      Collectors    `yaml:"collectors"`
+	Entry           Entry         `yaml:"entry"`
 
 	// File is where the config was read from, or "(built-in defaults)".
 	File string `yaml:"-"`

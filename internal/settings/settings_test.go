@@ -2,6 +2,7 @@ package settings
 
 import (
 	"errors"
+	"github.com/trademon/trademon/internal/obs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,7 +25,7 @@ func load(path string, env ...string) (*Config, error) {
 
 // invalidFiles maps every testdata/invalid-*.yaml to the exact message Load gives.
 var invalidFiles = map[string]string{
-	"invalid-unknown-key.yaml":        "testdata/invalid-unknown-key.yaml:2: listn: unknown key (known keys: collectors, fetch, history, listen, refresh_interval, store, targets, tasks, users)",
+	"invalid-unknown-key.yaml":        "testdata/invalid-unknown-key.yaml:2: listn: unknown key (known keys: collectors, entry, fetch, history, listen, refresh_interval, store, targets, tasks, users)",
 	"invalid-unknown-nested-key.yaml": "testdata/invalid-unknown-nested-key.yaml:5: store.influxdb.tokn: unknown key (known keys of store.influxdb: bucket, org, timeout, token, url)",
 	// Every problem: the misspelt key, and what the source lacks for want of it.
 	"invalid-unknown-source-key.yaml": "testdata/invalid-unknown-source-key.yaml:4: collectors.retail.sources[0].list_urls: needs at least one list page URL\n" +
@@ -62,6 +63,17 @@ var invalidFiles = map[string]string{
 		`testdata/invalid-source.yaml:9: collectors.port.sources[0].encoding: unknown encoding "big5" (want auto, utf-8 or gbk)`,
 		`testdata/invalid-source.yaml:10: collectors.port.sources[0].delay: must not be negative, got -1s`,
 		`testdata/invalid-source.yaml:11: collectors.port.sources[0].max_pages: must be at least 1, got -2`,
+	}, "\n"),
+	"invalid-entry.yaml": strings.Join([]string{
+		`testdata/invalid-entry.yaml:2: entry.approval: item 1: unknown indicator "servics_trade" (known: ` + strings.Join(obs.IndicatorIDs(), ", ") + `)`,
+		`testdata/invalid-entry.yaml:2: entry.approval: item 2: services_trade is listed twice`,
+		`testdata/invalid-entry.yaml:3: entry.outlier_change: must be a ratio above 0 (0.5 flags a change beyond ×1.5 or ÷1.5), got 0`,
+		`testdata/invalid-entry.yaml:4: entry.session_ttl: must be between 1m and 720h, got 10s`,
+		`testdata/invalid-entry.yaml:5: entry.max_body_bytes: must be between 1024 and 67108864, got 10`,
+		`testdata/invalid-entry.yaml:6: entry.max_upload_bytes: must be between 1024 and 268435456, got 1073741824`,
+		`testdata/invalid-entry.yaml:8: entry.login_attempts.per_user: must be at least 1, got 0`,
+		`testdata/invalid-entry.yaml:9: entry.login_attempts.per_address: must be at least 1, got 0`,
+		`testdata/invalid-entry.yaml:10: entry.login_attempts.window: must be a positive duration such as 15m, got 0s`,
 	}, "\n"),
 	"invalid-many.yaml": strings.Join([]string{
 		`testdata/invalid-many.yaml:2: listen: invalid port "http" in ":http"`,

@@ -58,6 +58,7 @@ func (c *Config) validate(lines map[string]int, opts Options) []Problem {
 	}
 	c.validateStore(v)
 	c.validateFetch(v)
+	c.validateEntry(v)
 	names := sortedKeys(c.Collectors)
 	for _, name := range names {
 		col := c.Collectors[name]

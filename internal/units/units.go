@@ -308,3 +308,7 @@ func ParseNumberResolution(s string) (float64, float64, error) {
 	}
 	return clean(total), clean(resolution), nil
 }
+
+// Clean rounds away binary noise from decimal scaling (15 significant digits), as
+// ToBase does: Clean(1300.7 * 1e8) is exactly 1.3007e11.
+func Clean(v float64) float64 { return clean(v) }

@@ -1,0 +1,211 @@
+package state
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/trademon/trademon/internal/obs"
+)
+
+// Pending is a figure waiting for an approver. It does not count anywhere (verdicts,
+// metrics) until approved, when it is written to the store.
+type Pending struct {
+	ID          string          `json:"id"`
+	Observation obs.Observation `json:"observation"`
+	SubmittedBy string          `json:"submitted_by"`
+	Remote      string          `json:"remote"`
+	SubmittedAt time.Time       `json:"submitted_at"`
+	// Previous is the stored value the figure would replace, if any.
+	Previous *float64 `json:"previous_value,omitempty"`
+	// Reason is the revision's reason; Comment confirms an outlier.
+	Reason   string   `json:"reason,omitempty"`
+	Comment  string   `json:"comment,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Lock marks an approved period: nobody enters a figure for it until an admin unlocks it.
+type Lock struct {
+	Indicator string    `json:"indicator"`
+	Region    string    `json:"region"`
+	Basis     obs.Basis `json:"basis"`
+	Period    string    `json:"period"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+	Value     float64   `json:"value"`
+}
+
+// LockKey is the key of the slot a figure fills, whatever its source kind.
+func LockKey(o obs.Observation) string {
+	return o.Indicator + "/" + o.Region + "/" + string(o.Basis) + "/" + o.Period.String()
+}
+
+// ErrNotFound is returned for a pending figure that does not exist (any more).
+var ErrNotFound = errors.New("not found")
+
+// NewID returns a random id for a pending figure.
+func NewID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// PutPending durably records p, replacing a pending figure for the same observation
+// key. It returns the id of the replaced one, if any.
+func (d *DB) PutPending(p Pending) (replaced *Pending, err error) {
+	err = d.update(func(tx *bolt.Tx) error {
+		replaced = nil
+		b := tx.Bucket(bucketPending)
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			var q Pending
+			if _, err := getJSON(b, k, &q); err != nil {
+				return err
+			}
+			if q.Observation.Key() == p.Observation.Key() && q.ID != p.ID {
+				replaced = &q
+				if err := c.Delete(); err != nil {
+					return err
+				}
+			}
+		}
+		return putJSON(b, []byte(p.ID), p)
+	})
+	return replaced, err
+}
+
+// GetPending returns the pending figure with the id.
+func (d *DB) GetPending(id string) (Pending, error) {
+	var p Pending
+	err := d.view(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bucketPending), []byte(id), &p)
+		if err == nil && !ok {
+			return fmt.Errorf("pending figure %q: %w", id, ErrNotFound)
+		}
+		return err
+	})
+	return p, err
+}
+
+// PendingFor returns the pending figure for the observation key, if any.
+func (d *DB) PendingFor(k obs.Key) (Pending, bool, error) {
+	all, err := d.ListPending()
+	if err != nil {
+		return Pending{}, false, err
+	}
+	for _, p := range all {
+		if p.Observation.Key() == k {
+			return p, true, nil
+		}
+	}
+	return Pending{}, false, nil
+}
+
+// ListPending returns every pending figure, oldest first.
+func (d *DB) ListPending() ([]Pending, error) {
+	var out []Pending
+	err := d.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPending)
+		return b.ForEach(func(k, _ []byte) error {
+			var p Pending
+			if _, err := getJSON(b, k, &p); err != nil {
+				return err
+			}
+			out = append(out, p)
+			return nil
+		})
+	})
+	slices.SortStableFunc(out, func(a, b Pending) int { return a.SubmittedAt.Compare(b.SubmittedAt) })
+	return out, err
+}
+
+// CountPending returns how many figures wait for approval.
+func (d *DB) CountPending() (int, error) {
+	n := 0
+	err := d.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketPending).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// Approve removes the pending figure and, when lock is not nil, locks its period, in
+// one transaction. It fails with ErrNotFound when the figure was decided meanwhile.
+func (d *DB) Approve(id string, lock *Lock) error {
+	return d.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPending)
+		if b.Get([]byte(id)) == nil {
+			return fmt.Errorf("pending figure %q: %w", id, ErrNotFound)
+		}
+		if err := b.Delete([]byte(id)); err != nil {
+			return err
+		}
+		if lock == nil {
+			return nil
+		}
+		k := lock.Indicator + "/" + lock.Region + "/" + string(lock.Basis) + "/" + lock.Period
+		return putJSON(tx.Bucket(bucketLocks), []byte(k), lock)
+	})
+}
+
+// Reject removes the pending figure. It fails with ErrNotFound when it is not there.
+func (d *DB) Reject(id string) error { return d.Approve(id, nil) }
+
+// PutLock durably locks a period.
+func (d *DB) PutLock(l Lock) error {
+	return d.update(func(tx *bolt.Tx) error {
+		k := l.Indicator + "/" + l.Region + "/" + string(l.Basis) + "/" + l.Period
+		return putJSON(tx.Bucket(bucketLocks), []byte(k), l)
+	})
+}
+
+// LockOf returns the lock on the slot key (LockKey), if any.
+func (d *DB) LockOf(key string) (Lock, bool, error) {
+	var l Lock
+	var ok bool
+	err := d.view(func(tx *bolt.Tx) error {
+		var err error
+		ok, err = getJSON(tx.Bucket(bucketLocks), []byte(key), &l)
+		return err
+	})
+	return l, ok, err
+}
+
+// Unlock removes the lock on the slot key and returns it; ErrNotFound if there is none.
+func (d *DB) Unlock(key string) (Lock, error) {
+	var l Lock
+	err := d.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLocks)
+		ok, err := getJSON(b, []byte(key), &l)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("lock %s: %w", key, ErrNotFound)
+		}
+		return b.Delete([]byte(key))
+	})
+	return l, err
+}
+
+// ListLocks returns every lock, by key.
+func (d *DB) ListLocks() ([]Lock, error) {
+	var out []Lock
+	err := d.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketLocks)
+		return b.ForEach(func(k, _ []byte) error {
+			var l Lock
+			if _, err := getJSON(b, k, &l); err != nil {
+				return err
+			}
+			out = append(out, l)
+			return nil
+		})
+	})
+	return out, err
+}

@@ -1,0 +1,66 @@
+package state
+
+import (
+	"encoding/binary"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TaskUpdate is one recorded status of a plan measure (task), with its note, the date
+// it refers to and an evidence link. Updates are kept, never edited: the newest per
+// task is its status.
+type TaskUpdate struct {
+	Task     int       `json:"task"`
+	Status   string    `json:"status"`
+	Note     string    `json:"note,omitempty"`
+	Date     string    `json:"date"`
+	Evidence string    `json:"evidence,omitempty"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
+}
+
+// AddTaskUpdate durably records an update.
+func (d *DB) AddTaskUpdate(u TaskUpdate) error {
+	return d.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTasks)
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		k := make([]byte, 12)
+		binary.BigEndian.PutUint32(k, uint32(u.Task))
+		binary.BigEndian.PutUint64(k[4:], seq)
+		return putJSON(b, k, u)
+	})
+}
+
+// TaskUpdates returns every update, by task number and then oldest first.
+func (d *DB) TaskUpdates() ([]TaskUpdate, error) {
+	var out []TaskUpdate
+	err := d.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTasks)
+		return b.ForEach(func(k, _ []byte) error {
+			var u TaskUpdate
+			if _, err := getJSON(b, k, &u); err != nil {
+				return err
+			}
+			out = append(out, u)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// LatestTaskUpdates returns the newest update of every task that has one.
+func (d *DB) LatestTaskUpdates() (map[int]TaskUpdate, error) {
+	all, err := d.TaskUpdates()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]TaskUpdate, len(all))
+	for _, u := range all {
+		out[u.Task] = u
+	}
+	return out, nil
+}
