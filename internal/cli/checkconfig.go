@@ -189,8 +189,11 @@ func historySource(path string) (name string, data []byte, ok bool, err error) {
 	case "":
 		return BuiltinHistoryFile, config.HistoryCSV, true, nil
 	}
-	data, err = os.ReadFile(path)
+	data, err = importer.ReadFile(path, importer.MaxFileBytes)
 	if err != nil {
+		if errors.Is(err, importer.ErrTooLarge) {
+			return path, nil, false, fmt.Errorf("cannot read history: %w", err)
+		}
 		return path, nil, false, fmt.Errorf("%s: cannot read history: %w", path, errors.Unwrap(err))
 	}
 	return path, data, true, nil

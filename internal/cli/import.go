@@ -72,7 +72,7 @@ were written unless --atomic or --dry-run was given.`,
 				}
 			}
 			path := args[0]
-			data, err := os.ReadFile(path)
+			data, err := importer.ReadFile(path, importer.MaxFileBytes)
 			if err != nil {
 				return &exitError{code: exitImportFailed, err: fmt.Errorf("import: %w", err)}
 			}

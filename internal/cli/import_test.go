@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -103,5 +105,36 @@ func TestDefaultUser(t *testing.T) {
 	u, err := defaultUser()
 	if err != nil || !strings.HasPrefix(u, "cli:") || len(u) <= len("cli:") {
 		t.Errorf("defaultUser() = %q, %v", u, err)
+	}
+}
+
+// TestImportAndHistoryReadThroughALimit: a 4 GiB sparse file was read whole (4.2 GB
+// RSS) before its size was checked, by import and by the history loader alike.
+func TestImportAndHistoryReadThroughALimit(t *testing.T) {
+	dir := t.TempDir()
+	cfg := write(t, dir, "trademon.yaml", fmt.Sprintf("store:\n  path: %s\n", filepath.Join(dir, "data")))
+	sparse := filepath.Join(dir, "sparse.csv")
+	f, err := os.Create(sparse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(4 << 30); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	code, _, errOut := run(t, "--config", cfg, "import", sparse, "--user", "alice")
+	_, _, _, herr := historySource(sparse)
+	runtime.ReadMemStats(&after)
+	if want := fmt.Sprintf("trademon: import: %s: file too large (limit %d bytes)\n", sparse, importer.MaxFileBytes); code != 1 || errOut != want {
+		t.Errorf("import: exit %d, stderr %q; want 1 and %q", code, errOut, want)
+	}
+	if want := fmt.Sprintf("cannot read history: %s: file too large (limit %d bytes)", sparse, importer.MaxFileBytes); herr == nil || herr.Error() != want {
+		t.Errorf("history: %v, want %q", herr, want)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
+		t.Errorf("reading a 4 GiB file allocated %d MiB", n>>20)
 	}
 }

@@ -295,6 +295,14 @@ func (opts Options) count(result string, n int) {
 func (opts Options) observation(name string, rec Record) (obs.Observation, []string) {
 	var probs []string
 	bad := func(col, format string, args ...any) { probs = append(probs, col+": "+fmt.Sprintf(format, args...)) }
+	for _, c := range knownColumns {
+		if err := checkField(c, rec.Fields[c]); err != nil {
+			bad(c, "%v", err)
+		}
+	}
+	if len(probs) > 0 { // the row is not read further: its text could be megabytes
+		return obs.Observation{}, probs
+	}
 	get := func(col string) string { return units.Normalize(rec.Fields[col]) }
 
 	o := obs.Observation{

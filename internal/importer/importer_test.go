@@ -303,7 +303,7 @@ func TestReadFileErrors(t *testing.T) {
 		t.Errorf("broken xlsx: %v", err)
 	}
 	big := bytes.Repeat([]byte("x"), MaxFileBytes+1)
-	if _, _, err := Prepare("big.csv", big, manual()); err == nil || !strings.Contains(err.Error(), "more than the 33554432 allowed") {
+	if _, _, err := Prepare("big.csv", big, manual()); err == nil || err.Error() != "big.csv: file too large (limit 33554432 bytes)" {
 		t.Errorf("big file: %v", err)
 	}
 }

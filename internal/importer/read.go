@@ -43,9 +43,6 @@ var requiredColumns = []string{ColIndicator, ColPeriod, ColBasis, ColValue, ColU
 var knownColumns = []string{ColIndicator, ColPeriod, ColBasis, ColValue, ColUnit, ColSourceURL, ColNote,
 	ColQuote, ColEstimate, ColPublishedAt, ColQualifier, ColYoY}
 
-// MaxFileBytes bounds the size of one import file.
-const MaxFileBytes = 32 << 20
-
 // Format is the file format of an import.
 type Format string
 
@@ -83,9 +80,12 @@ func DetectFormat(name string, data []byte) (Format, error) {
 // header, a missing or unknown column) is an error; a row-level problem (a CSV syntax
 // error in one row, a wrong number of fields) is returned as a Rejection and reading
 // goes on. Blank rows are skipped.
+//
+// Every dimension is bounded (see MaxFileBytes and the limits beside it): a file
+// beyond one is refused as a whole, a field beyond its MaxFieldBytes rejects its row.
 func Read(name string, data []byte) ([]Record, []Rejection, error) {
 	if len(data) > MaxFileBytes {
-		return nil, nil, fmt.Errorf("%s: file is %d bytes, more than the %d allowed", name, len(data), MaxFileBytes)
+		return nil, nil, &TooLargeError{Name: name, Limit: MaxFileBytes}
 	}
 	f, err := DetectFormat(name, data)
 	if err != nil {
@@ -138,6 +138,9 @@ func readCSV(name string, data []byte) ([]Record, []Rejection, error) {
 			return nil, nil, fmt.Errorf("%s: %w", name, err)
 		}
 		line, _ := r.FieldPos(0)
+		if line > MaxRows {
+			return nil, nil, fmt.Errorf("%s: more than %d rows; split the file", name, MaxRows)
+		}
 		if blank(fields) {
 			continue
 		}
@@ -228,8 +231,17 @@ func record(line int, cols, fields []string, sep string) Record {
 	return rec
 }
 
+// readXLSX reads the first sheet of a workbook as a stream of rows, within the
+// limits: the archive's declared sizes are checked before anything is unzipped, and
+// excelize is told to keep every part in memory (bounded by MaxUnzippedBytes) rather
+// than spill large ones to temporary files.
 func readXLSX(name string, data []byte) ([]Record, []Rejection, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err := checkZip(name, data); err != nil {
+		return nil, nil, err
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit: MaxUnzippedBytes, UnzipXMLSizeLimit: MaxUnzippedBytes,
+	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: not a readable XLSX workbook: %w", name, err)
 	}
@@ -239,53 +251,89 @@ func readXLSX(name string, data []byte) ([]Record, []Rejection, error) {
 		return nil, nil, fmt.Errorf("%s: the workbook has no sheet", name)
 	}
 	sheet := sheets[0]
-	rows, err := f.GetRows(sheet)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: sheet %q: %w", name, sheet, err)
-	}
 	var (
 		cols    []string
 		records []Record
+		// undated are the records whose period is not a period as shown: perhaps a
+		// date, read from the cell's raw value in a second pass.
+		undated = map[int]int{}
 	)
-	for i, fields := range rows {
-		line := i + 1
+	err = eachRow(f, name, sheet, false, func(line int, fields []string) error {
 		if blank(fields) {
-			continue
+			return nil
 		}
 		if cols == nil {
+			var err error
 			if cols, err = header(fields); err != nil {
-				return nil, nil, fmt.Errorf("%s: sheet %q row %d: header: %w", name, sheet, line, err)
+				return fmt.Errorf("%s: sheet %q row %d: header: %w", name, sheet, line, err)
 			}
-			continue
+			return nil
 		}
 		rec := record(line, cols, fields, ",")
-		// A period typed as 2025-09 is often turned into a date by Excel; read the
-		// date back as its month.
-		if pi := slices.Index(cols, ColPeriod); pi >= 0 {
-			rec.Fields[ColPeriod] = xlsxPeriod(f, sheet, pi, line, rec.Fields[ColPeriod])
+		if _, err := parsePeriod(rec.Fields[ColPeriod]); err != nil && slices.Contains(cols, ColPeriod) {
+			undated[line] = len(records)
 		}
 		records = append(records, rec)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if cols == nil {
 		return nil, nil, fmt.Errorf("%s: sheet %q has no header: the first row must name the columns (%s)", name, sheet, strings.Join(knownColumns[:7], ","))
 	}
+	if len(undated) > 0 {
+		pi := slices.Index(cols, ColPeriod)
+		err = eachRow(f, name, sheet, true, func(line int, raw []string) error {
+			if i, ok := undated[line]; ok && pi < len(raw) {
+				records[i].Fields[ColPeriod] = xlsxPeriod(records[i].Fields[ColPeriod], raw[pi])
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
 	return records, nil, nil
 }
 
-// xlsxPeriod returns shown unless the cell holds a date, in which case it returns the
-// date's month as YYYY-MM.
-func xlsxPeriod(f *excelize.File, sheet string, col, row int, shown string) string {
-	if _, err := parsePeriod(shown); err == nil {
-		return shown
-	}
-	cell, err := excelize.CoordinatesToCellName(col+1, row)
+// eachRow calls fn with every row of sheet up to the last one with a cell, blank rows
+// included, by row number; raw asks for cells' raw values instead of their shown
+// text. It refuses a sheet with more than MaxRows rows or a cell beyond MaxColumns.
+func eachRow(f *excelize.File, name, sheet string, raw bool, fn func(line int, cells []string) error) error {
+	rows, err := f.Rows(sheet)
 	if err != nil {
-		return shown
+		return fmt.Errorf("%s: sheet %q: %w", name, sheet, err)
 	}
-	raw, err := f.GetCellValue(sheet, cell, excelize.Options{RawCellValue: true})
-	if err != nil {
-		return shown
+	defer rows.Close()
+	line := 0
+	for rows.Next() {
+		line++
+		if line > MaxRows {
+			return fmt.Errorf("%s: sheet %q: more than %d rows; split the file", name, sheet, MaxRows)
+		}
+		cells, err := rows.Columns(excelize.Options{RawCellValue: raw})
+		if err != nil {
+			return fmt.Errorf("%s: sheet %q row %d: %w", name, sheet, line, err)
+		}
+		if len(cells) > MaxColumns {
+			col, _ := excelize.ColumnNumberToName(len(cells))
+			return fmt.Errorf("%s: sheet %q row %d: a cell in column %s; an import sheet has at most %d columns", name, sheet, line, col, MaxColumns)
+		}
+		if err := fn(line, cells); err != nil {
+			return err
+		}
 	}
+	if err := rows.Error(); err != nil {
+		return fmt.Errorf("%s: sheet %q: %w", name, sheet, err)
+	}
+	return nil
+}
+
+// xlsxPeriod returns shown unless the cell's raw value is a date serial number, in
+// which case it returns the date's month as YYYY-MM (Excel often turns a period typed
+// as 2025-09 into a date).
+func xlsxPeriod(shown, raw string) string {
 	serial, err := strconv.ParseFloat(raw, 64)
 	if err != nil || serial < 1 {
 		return shown

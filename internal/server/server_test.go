@@ -4,17 +4,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/store/embedded"
+	"github.com/trademon/trademon/internal/store/storetest"
+	"github.com/trademon/trademon/internal/testutil/tmpfs"
 )
 
 // logBuffer is a concurrency-safe buffer for a test's log output.
@@ -182,6 +187,55 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
+// TestSecurityHeaders: no page had a CSP, nosniff, frame or referrer policy, and
+// the 404 JSON echoed <script> unescaped (issue 8).
+func TestSecurityHeaders(t *testing.T) {
+	s := start(t, Options{}, func(s *Server) {
+		s.Handle("GET /page", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			_, _ = io.WriteString(w, "<p>page</p>")
+		}))
+		s.Handle("GET /panics", http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	})
+	want := map[string]string{
+		"Content-Security-Policy": "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		"X-Content-Type-Options":  "nosniff",
+		"X-Frame-Options":         "DENY",
+		"Referrer-Policy":         "no-referrer",
+	}
+	for _, tc := range []struct {
+		method, path string
+		code         int
+	}{
+		{"GET", "/page", 200}, {"GET", "/metrics", 200}, {"GET", "/healthz", 200}, {"GET", "/readyz", 200},
+		{"GET", "/nowhere", 404}, {"POST", "/healthz", 405}, {"GET", "/panics", 500}, {"HEAD", "/page", 200},
+	} {
+		req, _ := http.NewRequest(tc.method, s.url+tc.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.code {
+			t.Errorf("%s %s = %d, want %d", tc.method, tc.path, resp.StatusCode, tc.code)
+		}
+		for k, v := range want {
+			if got := resp.Header.Get(k); got != v {
+				t.Errorf("%s %s: %s = %q, want %q", tc.method, tc.path, k, got, v)
+			}
+		}
+	}
+
+	code, body, _ := get(t, s.url+"/%3Cscript%3Ealert(1)%3C/script%3E?a=1&b=%3Cimg%3E")
+	if code != 404 || strings.ContainsAny(body, "<>&") {
+		t.Errorf("404 body %q: want <, > and & escaped", body)
+	}
+	var e struct{ Error string }
+	if err := json.Unmarshal([]byte(body), &e); err != nil || e.Error != "no such page: /<script>alert(1)</script>" {
+		t.Errorf("404 error %q (%v), want the path intact once decoded", e.Error, err)
+	}
+}
+
 func TestMountRoot(t *testing.T) {
 	s := start(t, Options{}, func(s *Server) {
 		s.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -289,4 +343,38 @@ func TestShutdownTimeoutIsAnError(t *testing.T) {
 		t.Errorf("Serve = %v, want a shutdown timeout error", err)
 	}
 	s.done <- nil
+}
+
+// TestReadyzSaysWhyWritesFail (issue 10): with the store's disk full, /readyz answers
+// 503 with the reason until there is space again.
+func TestReadyzSaysWhyWritesFail(t *testing.T) {
+	dir := tmpfs.Mount(t, 16<<20)
+	db, err := embedded.Open(dir, embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	s := start(t, Options{Store: db}, nil)
+	filler := filepath.Join(dir, "filler")
+	tmpfs.Fill(t, filler)
+	var batch []obs.Observation
+	for i := range 2000 {
+		o := storetest.Sample("retail_sales", fmt.Sprintf("%d-%02d", 1900+i/12, i%12+1), obs.BasisMonth, obs.KindCollector, 1e9)
+		o.Quote = strings.Repeat("全市社会消费品零售总额", 20)
+		batch = append(batch, o)
+	}
+	if _, err := db.Put(t.Context(), batch); err == nil {
+		t.Fatal("Put on a full disk succeeded")
+	}
+	code, body, _ := get(t, s.url+"/readyz")
+	var e struct{ Error string }
+	_ = json.Unmarshal([]byte(body), &e)
+	want := "store: embedded store: last write failed ("
+	if code != 503 || !strings.HasPrefix(e.Error, want) || !strings.HasSuffix(e.Error, filepath.Join(dir, "trademon.db")+": no space left on device") {
+		t.Fatalf("GET /readyz with the disk full = %d %q, want 503 and %q…: write %s: no space left on device", code, e.Error, want, filepath.Join(dir, "trademon.db"))
+	}
+	tmpfs.Free(t, filler)
+	if code, body, _ := get(t, s.url+"/readyz"); code != 200 {
+		t.Fatalf("GET /readyz once there is space = %d %s", code, body)
+	}
 }

@@ -1,5 +1,6 @@
 // Package embedded is trademon's default observation store: a single bbolt file,
-// <dir>/trademon.db, needing no server. Every Put is one fsynced transaction.
+// <dir>/trademon.db, needing no server. Every Put returns once its transaction is
+// fsynced; concurrent Puts share a transaction and its fsync (package groupcommit).
 //
 // The file holds these buckets: observations (JSON records keyed by observation key),
 // revisions (JSON records under increasing sequence numbers, so oldest first),
@@ -24,6 +25,7 @@ import (
 
 	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/store"
+	"github.com/trademon/trademon/internal/store/groupcommit"
 )
 
 // FileName is the name of the store file inside its directory.
@@ -57,9 +59,17 @@ type Store struct {
 	lastRev time.Time
 
 	writes *prometheus.CounterVec
+	// health is the outcome of the latest write transaction (see Ping).
+	health store.WriteHealth
+	// commits batches the write transactions of concurrent callers.
+	commits *groupcommit.Committer
 }
 
 var _ store.Store = (*Store)(nil)
+
+// metaProbe is the meta key Ping writes to find out whether the file is writable
+// again after a write failed.
+var metaProbe = []byte("probe")
 
 // Open opens (creating if needed) the store in dir. Only one process may hold the
 // file; Open fails after a few seconds if another does.
@@ -102,7 +112,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		dir:    dir,
 		log:    opts.Logger.With("component", "store", "kind", "embedded", "path", path),
 		writes: store.NewWritesCounter(),
+		health: store.WriteHealth{Dir: dir},
 	}
+	s.commits = groupcommit.New(db, groupcommit.Hooks{End: s.commitEnded})
 	return s, nil
 }
 
@@ -123,7 +135,7 @@ func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome,
 	if len(os) == 0 {
 		return outcomes, nil
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ob, rb := tx.Bucket(bucketObservations), tx.Bucket(bucketRevisions)
 		now := time.Now()
 		for i := range os {
@@ -177,8 +189,25 @@ func (s *Store) putRevision(rb *bolt.Bucket, o, prev obs.Observation, now time.T
 	return putJSON(rb, seqKey(seq), rev)
 }
 
-// update runs fn in a write transaction and commits it to disk.
-func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
+// update runs fn in a write transaction shared with concurrent writers (package
+// groupcommit) and returns once it is on disk. fn may run more than once (when
+// another function of its batch fails), so it derives everything from tx. The
+// outcome of each commit is the store's write health: a failure makes Ping fail
+// until a write succeeds again.
+func (s *Store) update(ctx context.Context, fn func(tx *bolt.Tx) error) error {
+	err := s.commits.Update(ctx, fn)
+	if errors.Is(err, groupcommit.ErrClosed) {
+		return bolt.ErrDatabaseNotOpen
+	}
+	return err
+}
+
+// commitEnded records the outcome of a commit as the store's write health.
+func (s *Store) commitEnded(err error) {
+	if !errors.Is(err, groupcommit.ErrAborted) && !errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		s.health.Record(err)
+	}
+}
 
 // Query implements store.Store.
 func (s *Store) Query(ctx context.Context, f store.Filter) ([]obs.Observation, error) {
@@ -235,7 +264,7 @@ func (s *Store) PutConflicts(ctx context.Context, cs []obs.Conflict) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketConflicts)
 		for _, c := range cs {
 			if err := putJSON(b, conflictKey(c), c); err != nil {
@@ -273,9 +302,21 @@ func (s *Store) Conflicts(ctx context.Context, f store.Filter) ([]obs.Conflict, 
 	return out, nil
 }
 
-// Ping implements store.Store: it fails once the store is closed.
+// Ping implements store.Store: it fails once the store is closed, and after a write
+// failed (a full disk, an I/O error) until a write succeeds again. While it fails for
+// that reason, Ping itself tries a small write (a probe in the meta bucket), so that
+// readiness comes back once the file is writable, with or without other writes.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.db.View(func(*bolt.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("embedded store: %w", err)
+	}
+	if s.health.Err() == nil {
+		return nil
+	}
+	_ = s.update(ctx, func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(metaProbe, []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+	})
+	if err := s.health.Err(); err != nil {
 		return fmt.Errorf("embedded store: %w", err)
 	}
 	return nil
@@ -286,6 +327,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	var err error
 	s.once.Do(func() {
+		s.commits.Close()
 		if cerr := s.db.Close(); cerr != nil {
 			err = fmt.Errorf("embedded store: close: %w", cerr)
 		}
@@ -294,10 +336,16 @@ func (s *Store) Close() error {
 }
 
 // Describe implements prometheus.Collector.
-func (s *Store) Describe(ch chan<- *prometheus.Desc) { s.writes.Describe(ch) }
+func (s *Store) Describe(ch chan<- *prometheus.Desc) {
+	s.writes.Describe(ch)
+	s.health.Describe(ch)
+}
 
 // Collect implements prometheus.Collector.
-func (s *Store) Collect(ch chan<- prometheus.Metric) { s.writes.Collect(ch) }
+func (s *Store) Collect(ch chan<- prometheus.Metric) {
+	s.writes.Collect(ch)
+	s.health.Collect(ch)
+}
 
 // scan calls fn with every value in b whose key may match f: when f names indicators,
 // only their key ranges are read.

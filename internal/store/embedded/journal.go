@@ -45,7 +45,7 @@ func (s *Store) AppendAudit(ctx context.Context, rs []store.AuditRecord) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		ab, sb := tx.Bucket(bucketAudit), tx.Bucket(bucketAuditSeries)
 		for _, r := range recs {
 			series := store.AuditSeries(r)
@@ -129,7 +129,7 @@ func (s *Store) AppendEvaluations(ctx context.Context, es []store.EvaluationReco
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketEvaluations)
 		for _, e := range es {
 			e.Time = e.Time.UTC()

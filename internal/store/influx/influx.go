@@ -324,10 +324,14 @@ func (s *Store) rows(ctx context.Context, q string, fn func(r row, t time.Time) 
 	})
 }
 
-// Ping implements store.Store: InfluxDB must answer /ping and a query on the bucket.
+// Ping implements store.Store: the spool file must be writable (spool.Spool.Health),
+// and InfluxDB must answer /ping and a query on the bucket.
 func (s *Store) Ping(ctx context.Context) error {
 	if s.closed.Load() {
 		return errors.New("influx store: closed")
+	}
+	if err := s.spool.Health(); err != nil {
+		return fmt.Errorf("influx store: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()

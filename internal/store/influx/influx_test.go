@@ -1,10 +1,13 @@
 package influx
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/trademon/trademon/internal/store"
 	"github.com/trademon/trademon/internal/store/storetest"
 	"github.com/trademon/trademon/internal/testutil/influxtest"
+	"github.com/trademon/trademon/internal/testutil/tmpfs"
 )
 
 // testConfig returns a store config for a fresh database on srv and a fresh spool dir.
@@ -74,5 +78,57 @@ func TestPingNamesMissingBucket(t *testing.T) {
 	}
 	if st := s.SpoolStats(); st.Entries != 1 {
 		t.Fatalf("spool %+v, want the write kept", st)
+	}
+}
+
+// TestSpoolDiskFull (issue 10, fault suite): with the spool's disk full, Put is
+// refused with an error naming the spool file and the cause, Ping (so /readyz) says
+// why, what was acknowledged before is in InfluxDB, and writes are taken again once
+// there is space.
+func TestSpoolDiskFull(t *testing.T) {
+	srv := influxtest.Start(t)
+	cfg := testConfig(t, srv)
+	cfg.Dir = tmpfs.Mount(t, 16<<20)
+	s := openStore(t, cfg)
+	acked := make([]obs.Observation, 50)
+	for i := range acked {
+		acked[i] = storetest.Sample("retail_sales", fmt.Sprintf("%d-%02d", 2020+i/12, i%12+1), obs.BasisMonth, obs.KindCollector, float64(i+1)*1e9)
+	}
+	if _, err := s.Put(t.Context(), acked); err != nil {
+		t.Fatal(err)
+	}
+	filler := filepath.Join(cfg.Dir, "filler")
+	tmpfs.Fill(t, filler)
+	big := make([]obs.Observation, 2000)
+	for i := range big {
+		// Few distinct months, so that InfluxDB needs few shards.
+		big[i] = storetest.Sample("goods_trade_cny", fmt.Sprintf("2024-%02d", i%12+1), obs.BasisMonth, obs.KindCollector, float64(i+1)*1e9)
+		big[i].Region = fmt.Sprintf("district-%d", i/12)
+		big[i].Quote = strings.Repeat("全市进出口总额", 30)
+	}
+	spoolFile := filepath.Join(cfg.Dir, SpoolFile)
+	_, err := s.Put(t.Context(), big)
+	if err == nil || !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), spoolFile) {
+		t.Fatalf("Put with the spool's disk full: %v, want an error naming %s and ENOSPC", err, spoolFile)
+	}
+	perr := s.Ping(t.Context())
+	if perr == nil || !strings.Contains(perr.Error(), "last write failed") || !strings.Contains(perr.Error(), "no space left on device") {
+		t.Fatalf("Ping with the spool's disk full: %v", perr)
+	}
+	got, err := s.Query(t.Context(), store.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.EqualObservations(t, acked, got)
+
+	tmpfs.Free(t, filler)
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping once there is space: %v", err)
+	}
+	if _, err := s.Put(t.Context(), big); err != nil {
+		t.Fatalf("Put once there is space: %v", err)
+	}
+	if got, err := s.Query(t.Context(), store.Filter{}); err != nil || len(got) != len(acked)+len(big) {
+		t.Fatalf("after recovery: %d observations (%v), want %d", len(got), err, len(acked)+len(big))
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,7 @@ import (
 
 	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/store"
+	"github.com/trademon/trademon/internal/store/groupcommit"
 )
 
 var (
@@ -172,6 +174,14 @@ type Spool struct {
 	queue       []intent
 	clock       int64 // UnixNano of the latest intent's acknowledgement
 	quarantined int
+	// tent holds what the append transaction in progress adds, until it commits.
+	tent struct {
+		clock   int64
+		pending map[obs.Key]pendingEntry
+		queue   []intent
+	}
+	// commits batches the append transactions of concurrent writers.
+	commits *groupcommit.Committer
 
 	failing  atomic.Bool
 	requests chan chan error
@@ -188,6 +198,45 @@ type Spool struct {
 	offs []int
 
 	flushErrors *prometheus.CounterVec
+	// health is the outcome of the latest write to the file (see Health).
+	health store.WriteHealth
+}
+
+// metaProbe is the meta key Health writes to find out whether the file is writable
+// again after a write failed.
+var metaProbe = []byte("probe")
+
+// update runs fn in a write transaction and commits it to disk; its outcome is the
+// spool's write health.
+func (s *Spool) update(fn func(tx *bolt.Tx) error) error {
+	err := s.db.Update(fn)
+	if !errors.Is(err, bolt.ErrDatabaseNotOpen) {
+		s.health.Record(err)
+	}
+	return err
+}
+
+// Health returns nil unless the latest write to the spool file failed (a full disk,
+// an I/O error), and then an error saying when and why, until a write succeeds again
+// and the filesystem has room (store.WriteHealth). While it fails it tries a small
+// write itself, so that it recovers once the file is writable, with or without
+// other writes. Writes are refused meanwhile; what was acknowledged stays spooled.
+func (s *Spool) Health() error {
+	if s.health.Err() == nil {
+		return nil
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if !closed {
+		_ = s.update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMeta).Put(metaProbe, []byte(s.opts.Now().UTC().Format(time.RFC3339Nano)))
+		})
+	}
+	if err := s.health.Err(); err != nil {
+		return fmt.Errorf("spool %s: %w", s.path, err)
+	}
+	return nil
 }
 
 // Open opens (creating if needed) the spool file at path and starts its delivery loop.
@@ -232,6 +281,7 @@ func Open(path string, sink Sink, opts Options) (*Spool, error) {
 		wake:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 		loopDone: make(chan struct{}),
+		health:   store.WriteHealth{Dir: filepath.Dir(path)},
 		flushErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "trademon_store_spool_flush_errors_total",
 			Help: "Failed deliveries of spooled writes to InfluxDB, by reason (one per failed delivery round; rejected counts quarantined entries).",
@@ -240,10 +290,12 @@ func Open(path string, sink Sink, opts Options) (*Spool, error) {
 	for _, r := range reasons {
 		s.flushErrors.WithLabelValues(r)
 	}
+	s.tent.pending = make(map[obs.Key]pendingEntry)
 	if err := s.load(); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("spool: open %s: %w", path, err)
 	}
+	s.commits = groupcommit.New(db, groupcommit.Hooks{Begin: s.beginAppend, End: s.endAppend})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	go s.run()
 	return s, nil
@@ -334,29 +386,26 @@ func (s *Spool) tick(now time.Time) time.Time {
 // observation stating the same figure as the latest stored or spooled one is
 // Unchanged and not spooled. Until the ledger was loaded from the database, new
 // observations are Queued. The observations must be valid; Enqueue does not check.
-// When Enqueue returns nil, the spooled writes are on disk (fsynced).
+// When Enqueue returns nil, the spooled writes are on disk (fsynced); concurrent
+// appends share a transaction and its fsync (package groupcommit).
 func (s *Spool) Enqueue(os []obs.Observation) ([]store.Outcome, error) {
 	outcomes := make([]store.Outcome, len(os))
 	if len(os) == 0 {
 		return outcomes, nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil, ErrClosed
-	}
-	now := s.opts.Now()
-	clock := s.clock
-	local := make(map[obs.Key]pendingEntry)
-	var added []intent
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.commits.Update(context.Background(), func(tx *bolt.Tx) error {
+		if s.closed {
+			return ErrClosed
+		}
+		now := s.opts.Now()
 		ob := tx.Bucket(bucketOutbox)
 		ob.FillPercent = 1
 		buf := make([]byte, 0, 512*len(os))
+		added := false
 		for i := range os {
 			o := &os[i]
 			k := o.Key()
-			prev, have := local[k]
+			prev, have := s.tent.pending[k]
 			if !have {
 				prev, have = s.pending[k]
 			}
@@ -384,26 +433,58 @@ func (s *Spool) Enqueue(os []obs.Observation) ([]store.Outcome, error) {
 			if err := ob.Put(seqKey(seq), buf[start:len(buf):len(buf)]); err != nil {
 				return err
 			}
-			local[k] = pendingEntry{seq: seq, o: *o}
-			added = append(added, it)
+			s.tent.pending[k] = pendingEntry{seq: seq, o: *o}
+			s.tent.queue = append(s.tent.queue, it)
+			added = true
 		}
-		if len(added) == 0 {
+		if !added {
 			return nil
 		}
 		return tx.Bucket(bucketMeta).Put(metaClock, binary.BigEndian.AppendUint64(nil, uint64(s.clock)))
 	})
 	if err != nil {
-		s.clock = clock
-		return nil, fmt.Errorf("spool: append to %s: %w", s.path, err)
-	}
-	for _, it := range added {
-		s.pending[it.obs.Key()] = pendingEntry{seq: it.seq, o: it.obs}
-	}
-	s.queue = append(s.queue, added...)
-	if len(added) > 0 {
-		s.signal()
+		return nil, s.appendError(err)
 	}
 	return outcomes, nil
+}
+
+// appendError is the error of a failed append.
+func (s *Spool) appendError(err error) error {
+	if errors.Is(err, ErrClosed) || errors.Is(err, groupcommit.ErrClosed) {
+		return ErrClosed
+	}
+	return fmt.Errorf("spool: append to %s: %w", s.path, err)
+}
+
+// The committer's hooks: every append transaction runs with mu held, its new
+// intents kept in tent until the commit is on disk.
+
+func (s *Spool) beginAppend() {
+	s.mu.Lock()
+	s.tent.clock = s.clock
+	clear(s.tent.pending)
+	s.tent.queue = s.tent.queue[:0]
+}
+
+func (s *Spool) endAppend(err error) {
+	defer s.mu.Unlock()
+	if !errors.Is(err, groupcommit.ErrAborted) {
+		s.health.Record(err)
+	}
+	if err != nil {
+		s.clock = s.tent.clock
+		return
+	}
+	for _, it := range s.tent.queue {
+		if it.kind == kindObservation {
+			s.pending[it.obs.Key()] = pendingEntry{seq: it.seq, o: it.obs}
+		}
+	}
+	if len(s.tent.queue) > 0 {
+		s.queue = append(s.queue, s.tent.queue...)
+		clear(s.tent.queue) // the queue holds copies; let these be collected
+		s.signal()
+	}
 }
 
 // signal wakes the delivery loop for newly appended intents.
@@ -428,14 +509,16 @@ func (s *Spool) EnqueueConflicts(cs []obs.Conflict) error {
 // each dated by store.NextAuditTime against the latest time of its series, so that
 // no two records of a series share a time in the database.
 func (s *Spool) EnqueueAudit(rs []store.AuditRecord) ([]store.AuditRecord, error) {
-	out := slices.Clone(rs)
+	out := make([]store.AuditRecord, len(rs))
 	err := s.appendIntents(len(rs), func(tx *bolt.Tx, i int, it *intent) error {
 		sb := tx.Bucket(bucketAuditSeries)
-		series := store.AuditSeries(out[i])
+		r := rs[i] // from the input each time: the transaction may be attempted again
+		series := store.AuditSeries(r)
 		last, _ := store.ParseTimeKey(sb.Get(series))
-		out[i].Time = store.NextAuditTime(out[i].Time, last)
-		it.kind, it.audit = kindAudit, out[i]
-		return sb.Put(series, store.TimeKey(out[i].Time))
+		r.Time = store.NextAuditTime(r.Time, last)
+		out[i] = r
+		it.kind, it.audit = kindAudit, r
+		return sb.Put(series, store.TimeKey(r.Time))
 	})
 	if err != nil {
 		return nil, err
@@ -453,21 +536,17 @@ func (s *Spool) EnqueueEvaluations(es []store.EvaluationRecord) error {
 	})
 }
 
-// appendIntents durably appends n intents that fill describes, in one transaction;
-// fill may also write to other buckets of tx.
+// appendIntents durably appends n intents that fill describes, in one transaction
+// (shared with concurrent appends); fill may also write to other buckets of tx.
 func (s *Spool) appendIntents(n int, fill func(tx *bolt.Tx, i int, it *intent) error) error {
 	if n == 0 {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	now := s.opts.Now()
-	clock := s.clock
-	var added []intent
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.commits.Update(context.Background(), func(tx *bolt.Tx) error {
+		if s.closed {
+			return ErrClosed
+		}
+		now := s.opts.Now()
 		ob := tx.Bucket(bucketOutbox)
 		ob.FillPercent = 1
 		for i := range n {
@@ -482,16 +561,13 @@ func (s *Spool) appendIntents(n int, fill func(tx *bolt.Tx, i int, it *intent) e
 			if err := ob.Put(seqKey(seq), encodeIntent(nil, &it)); err != nil {
 				return err
 			}
-			added = append(added, it)
+			s.tent.queue = append(s.tent.queue, it)
 		}
 		return tx.Bucket(bucketMeta).Put(metaClock, binary.BigEndian.AppendUint64(nil, uint64(s.clock)))
 	})
 	if err != nil {
-		s.clock = clock
-		return fmt.Errorf("spool: append to %s: %w", s.path, err)
+		return s.appendError(err)
 	}
-	s.queue = append(s.queue, added...)
-	s.signal()
 	return nil
 }
 
@@ -555,6 +631,7 @@ func (s *Spool) Close(ctx context.Context) error {
 	}
 	s.closed = true
 	s.mu.Unlock()
+	s.commits.Close() // appends waiting now fail with ErrClosed
 	close(s.stop)
 	select {
 	case <-s.loopDone:
@@ -580,6 +657,7 @@ func (s *Spool) abandon() {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	s.commits.Close()
 	close(s.stop)
 	s.cancel()
 	<-s.loopDone
@@ -806,7 +884,7 @@ func (s *Spool) commit(done []planned, bad *planned, badErr error) error {
 	if len(done) == 0 && bad == nil {
 		return nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		ob, led := tx.Bucket(bucketOutbox), tx.Bucket(bucketLedger)
 		var rec []byte
 		for i := range done {
@@ -865,7 +943,7 @@ func (s *Spool) commit(done []planned, bad *planned, badErr error) error {
 // bootstrap stores the latest records read from the database as the ledger and marks
 // the ledger loaded.
 func (s *Spool) bootstrap(recs []obs.Observation) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		led := tx.Bucket(bucketLedger)
 		for i := range recs {
 			if err := led.Put(store.KeyBytes(recs[i].Key()), encodeRecord(nil, &recs[i])); err != nil {
@@ -956,6 +1034,7 @@ func (s *Spool) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descOldest
 	ch <- descQuarantined
 	s.flushErrors.Describe(ch)
+	s.health.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -969,4 +1048,5 @@ func (s *Spool) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age)
 	ch <- prometheus.MustNewConstMetric(descQuarantined, prometheus.GaugeValue, float64(st.Quarantined))
 	s.flushErrors.Collect(ch)
+	s.health.Collect(ch)
 }
