@@ -13,6 +13,8 @@ log() { echo "tools: $*" >&2; }
 # Debian packages, only when missing (CI may start without them).
 need=()
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# The dashboards' live test sends alerts through a real Alertmanager.
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # curl and jq: scripts/entry-demo.sh, which a test runs against a real server.
 command -v curl >/dev/null 2>&1 || need+=(curl)
@@ -35,4 +37,4 @@ if [ ! -x "$ROOT/.tools/bin/influxd" ]; then
 	mkdir -p "$ROOT/.tools/bin"
 	GOBIN="$ROOT/.tools/bin" GOFLAGS=-mod=mod go install "github.com/influxdata/influxdb/cmd/influxd@$INFLUXD_VERSION"
 fi
-log "ready: promtool $(command -v promtool), chromium $(command -v chromium), influxd $ROOT/.tools/bin/influxd"
+log "ready: promtool $(command -v promtool), alertmanager $(command -v prometheus-alertmanager), chromium $(command -v chromium), influxd $ROOT/.tools/bin/influxd"

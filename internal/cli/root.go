@@ -103,6 +103,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.explainCmd(),
 		a.importCmd(),
 		a.checkConfigCmd(),
+		a.dashboardsCmd(),
 		a.hashPasswordCmd(),
 		a.tokenCmd(),
 	)

@@ -48,6 +48,7 @@ type Service struct {
 
 	kick chan struct{}
 	m    *metrics
+	hist *history
 }
 
 // Options configure a Service.
@@ -76,6 +77,7 @@ func New(o Options) *Service {
 		s.now = time.Now
 	}
 	s.m = newMetrics(s)
+	s.hist = newHistory(o.Store)
 	return s
 }
 
@@ -119,6 +121,9 @@ func (s *Service) Refresh(ctx context.Context) error {
 	s.mu.Lock()
 	s.snap, s.ok, s.lastErr = snap, true, nil
 	s.mu.Unlock()
+	if err := s.hist.record(ctx, s.targets, all, snap.Verdicts, at); err != nil {
+		s.logger.Warn("verdict history not recorded; retried at the next evaluation", "err", err)
+	}
 	s.m.refreshes.WithLabelValues("ok").Inc()
 	s.m.duration.Set(time.Since(start).Seconds())
 	s.logger.Debug("targets evaluated", "observations", len(all), "targets", len(s.targets), "took", time.Since(start))

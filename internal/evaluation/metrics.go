@@ -100,12 +100,14 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 	}
 	m.refreshes.Describe(ch)
 	m.duration.Describe(ch)
+	m.svc.hist.writes.Describe(ch)
 }
 
 // Collect implements prometheus.Collector from the cached snapshot; it never reads the store.
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	m.refreshes.Collect(ch)
 	m.duration.Collect(ch)
+	m.svc.hist.writes.Collect(ch)
 	snap, ok := m.svc.Snapshot()
 	if !ok {
 		return

@@ -255,7 +255,9 @@ func sameYoY(a, b *float64) bool {
 // provenance (a corrected URL or note, a quote, the stated growth) is too: staff and the
 // bundled history are each one source, so a new release's better page for a reference
 // figure reaches stores that hold the old one. For collected figures it is not, so that
-// the same figure republished by a second outlet does not flip the record back and forth.
+// the same figure republished by a second outlet does not flip the record back and forth,
+// with one exception that only adds: a stated growth the stored record lacks (the
+// verdicts imply missing figures from it; a later outlet not restating it keeps it).
 func (o Observation) Supersedes(prev Observation) bool {
 	if !o.SameFigure(prev) {
 		return true
@@ -263,7 +265,7 @@ func (o Observation) Supersedes(prev Observation) bool {
 	if o.SourceKind == KindManual || o.SourceKind == KindReference {
 		return !o.SameRecord(prev)
 	}
-	return false
+	return prev.YoY == nil && o.YoY != nil
 }
 
 // Revision records that the stored figure for a key changed.

@@ -188,6 +188,8 @@ func TestSupersedes(t *testing.T) {
 		{"corrected note manual", KindManual, func(o *Observation) { o.Note = "per 统计公报" }, true},
 		{"other editor manual", KindManual, func(o *Observation) { o.EnteredBy = "web:bob" }, true},
 		{"republished elsewhere collector", KindCollector, func(o *Observation) { o.URL, o.Quote = "https://mirror/", "other words" }, false},
+		{"stated growth found for a collected figure", KindCollector, func(o *Observation) { g := 0.096; o.YoY = &g; o.URL = "https://mirror/" }, true},
+		{"growth not restated by a second outlet", KindCollector, func(o *Observation) { o.URL = "https://mirror/" }, false},
 		{"a better page for a reference figure", KindReference, func(o *Observation) { o.URL = "https://mirror/" }, true},
 		{"stated growth added to a reference figure", KindReference, func(o *Observation) { g := 0.096; o.YoY = &g }, true},
 		{"new retrieval time only reference", KindReference, func(o *Observation) { o.RetrievedAt = pub.Add(time.Hour) }, false},
@@ -199,6 +201,10 @@ func TestSupersedes(t *testing.T) {
 			prev := base(tt.kind)
 			o := base(tt.kind)
 			tt.mutate(&o)
+			if tt.name == "growth not restated by a second outlet" {
+				g := 0.096
+				prev.YoY = &g
+			}
 			if tt.name == "estimate becomes final" {
 				prev, o = o, prev // prev is the estimate, o the final figure
 			}

@@ -285,8 +285,10 @@ func TestDeliversInOrderWithRevisions(t *testing.T) {
 	if want := []store.Outcome{store.Created, store.Created, store.Updated, store.Unchanged, store.Unchanged}; !slices.Equal(out, want) {
 		t.Fatalf("outcomes %v, want %v", out, want)
 	}
-	if st := s.Stats(); st.Entries != 3 {
-		t.Fatalf("entries %d, want 3", st.Entries)
+	// Three intents are spooled (the unchanged ones are not); the append wakes the
+	// delivery loop, so some may be delivered already.
+	if st := s.Stats(); st.Entries > 3 {
+		t.Fatalf("entries %d, want at most 3", st.Entries)
 	}
 	if err := s.Sync(t.Context()); err != nil {
 		t.Fatal(err)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package dashboards
+
+const raceEnabled = false
