@@ -2,26 +2,14 @@ package storetest
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/store"
 )
-
-// auditedTests are the conformance tests of store.Store.PutWithAudit.
-var auditedTests = []struct {
-	name string
-	fn   func(t *testing.T, s store.Store)
-}{
-	{"PutWithAudit", testPutWithAudit},
-	{"PutWithAuditInvalidWritesNothing", testPutWithAuditInvalid},
-	{"PutWithAuditConcurrent", testPutWithAuditConcurrent},
-}
 
 func putWithAudit(t *testing.T, s store.Store, os []obs.Observation, rs ...store.AuditRecord) []store.Outcome {
 	t.Helper()
@@ -130,45 +118,17 @@ func testPutWithAuditInvalid(t *testing.T, s store.Store) {
 
 // testPutWithAuditConcurrent: writers of one series, some with PutWithAudit and some
 // with AppendAudit, share the series' times without overwriting one another, and
-// every figure has its record.
+// every figure is stored.
 func testPutWithAuditConcurrent(t *testing.T, s store.Store) {
-	const workers, each = 6, 5
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*each)
-	for w := range workers {
-		wg.Go(func() {
-			for i := range each {
-				r := SampleAudit("zhang.wei", base)
-				r.Detail = fmt.Sprintf("worker %d record %d", w, i)
-				var err error
-				if w%2 == 0 {
-					o := Sample("retail_sales", obs.MonthPeriod(2010+w, i+1).String(), obs.BasisMonth, obs.KindManual, float64(1+w*each+i)*1e9)
-					_, err = s.PutWithAudit(ctx(t), []obs.Observation{o}, []store.AuditRecord{r})
-				} else {
-					err = s.AppendAudit(ctx(t), []store.AuditRecord{r})
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	got := audit(t, s, store.AuditFilter{})
-	if len(got) != workers*each {
-		t.Fatalf("got %d records, want %d", len(got), workers*each)
-	}
-	for i, r := range got {
-		if want := base.Add(time.Duration(i)); !r.Time.Equal(want) {
-			t.Errorf("record %d at %v, want %v (one ns after the one before)", i, r.Time, want)
+	concurrentAudit(t, s, func(w, i int, r store.AuditRecord) error {
+		if w%2 == 1 {
+			return s.AppendAudit(ctx(t), []store.AuditRecord{r})
 		}
-	}
-	if n := len(query(t, s, store.Filter{})); n != (workers+1)/2*each {
-		t.Errorf("%d observations, want %d", n, (workers+1)/2*each)
+		o := Sample("retail_sales", obs.MonthPeriod(2010+w, i+1).String(), obs.BasisMonth, obs.KindManual, float64(1+w*auditEach+i)*1e9)
+		_, err := s.PutWithAudit(ctx(t), []obs.Observation{o}, []store.AuditRecord{r})
+		return err
+	})
+	if n := len(query(t, s, store.Filter{})); n != auditWorkers/2*auditEach {
+		t.Errorf("%d observations, want %d", n, auditWorkers/2*auditEach)
 	}
 }

@@ -52,7 +52,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, reopen func(t *testi
 		{"ConcurrentPuts", testConcurrent},
 	}
 	tests = append(tests, journalTests...)
-	tests = append(tests, auditedTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
