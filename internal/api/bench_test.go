@@ -37,6 +37,9 @@ func (discardStore) Put(_ context.Context, os []obs.Observation) ([]store.Outcom
 	}
 	return out, nil
 }
+func (d discardStore) PutWithAudit(ctx context.Context, os []obs.Observation, _ []store.AuditRecord) ([]store.Outcome, error) {
+	return d.Put(ctx, os)
+}
 func (discardStore) Query(context.Context, store.Filter) ([]obs.Observation, error)  { return nil, nil }
 func (discardStore) Revisions(context.Context, store.Filter) ([]obs.Revision, error) { return nil, nil }
 func (discardStore) PutConflicts(context.Context, []obs.Conflict) error              { return nil }

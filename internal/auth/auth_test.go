@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -205,9 +206,9 @@ func newFixture(t *testing.T) *fixture {
 	f.a = New(Options{
 		Users: NewDirectory(us), Sessions: db, TTL: time.Hour, PerUser: 3, PerAddress: 100,
 		Logger: slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		OnFailure: func(_ context.Context, name, remote, reason string) {
+		OnFailure: func(_ context.Context, fl Failure) {
 			f.mu.Lock()
-			f.fail = append(f.fail, name+"|"+remote+"|"+reason)
+			f.fail = append(f.fail, fmt.Sprintf("%s|%v|%s|%s", fl.Name, fl.Known, fl.Remote, fl.Reason))
 			f.mu.Unlock()
 		},
 	})
@@ -322,9 +323,15 @@ func TestLoginFailuresAndRateLimit(t *testing.T) {
 	if _, err := f.a.Login(httptest.NewRecorder(), loginRequest("nobody", "x"), "nobody", "x"); !errors.Is(err, ErrBadCredentials) {
 		t.Errorf("unknown user: %v", err)
 	}
+	// A name typed far too long (perhaps a password in the wrong field) is cut.
+	long := strings.Repeat("p", 500)
+	if _, err := f.a.Login(httptest.NewRecorder(), loginRequest(long, "x"), long, "x"); !errors.Is(err, ErrBadCredentials) {
+		t.Errorf("long unknown name: %v", err)
+	}
 	want := []string{
-		"zhang.wei|192.0.2.7|wrong password", "zhang.wei|192.0.2.7|wrong password", "zhang.wei|192.0.2.7|wrong password",
-		"zhang.wei|192.0.2.7|rate limited: too many attempts for this name", "nobody|192.0.2.7|unknown user",
+		"zhang.wei|true|192.0.2.7|wrong password", "zhang.wei|true|192.0.2.7|wrong password", "zhang.wei|true|192.0.2.7|wrong password",
+		"zhang.wei|true|192.0.2.7|rate limited: too many attempts for this name", "nobody|false|192.0.2.7|unknown user",
+		strings.Repeat("p", MaxTriedName-len("…")) + "…|false|192.0.2.7|unknown user",
 	}
 	if strings.Join(f.fail, "\n") != strings.Join(want, "\n") {
 		t.Errorf("failures recorded:\n%s\nwant:\n%s", strings.Join(f.fail, "\n"), strings.Join(want, "\n"))

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -71,9 +72,38 @@ type SessionStore interface {
 	DeleteSession(idHash string) error
 }
 
-// FailureFunc records a failed login or token (the audit trail). It receives the
-// name tried (never the password) and why it failed.
-type FailureFunc func(ctx context.Context, name, remote, reason string)
+// Failure is a failed login or token: the name tried (never the password), whether
+// it is a user of the users file, the client address and why it failed.
+type Failure struct {
+	// Name is the name tried, as TriedName makes it safe to keep; empty for a token.
+	Name string
+	// Known says Name is in the users file. Anybody can try any name, so a recorder
+	// keeps an unknown one as data, never as a label or a tag.
+	Known  bool
+	Remote string
+	Reason string
+}
+
+// FailureFunc records a failed login or token (the audit trail).
+type FailureFunc func(ctx context.Context, f Failure)
+
+// MaxTriedName caps the name of a failed login as it is logged and recorded.
+const MaxTriedName = 64
+
+// TriedName returns a login name as typed, cut to MaxTriedName bytes at a character
+// boundary (marked with "…"), for logs and the audit trail. A person may have typed
+// their password into the name field: it is still never more than this.
+func TriedName(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= MaxTriedName {
+		return s
+	}
+	cut := MaxTriedName - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
 
 // Options configure an Authenticator.
 type Options struct {
@@ -200,9 +230,15 @@ func (a *Authenticator) identifyToken(r *http.Request, h string) (*Principal, er
 
 func (a *Authenticator) fail(ctx context.Context, name, remote, reason string) {
 	a.failures.Inc()
-	a.o.Logger.Warn("authentication failed", "user", name, "remote", remote, "reason", reason)
+	f := Failure{Name: TriedName(name), Remote: remote, Reason: reason}
+	if name != "" {
+		if us := a.Users(); us != nil {
+			_, f.Known = us.Lookup(name)
+		}
+	}
+	a.o.Logger.Warn("authentication failed", "user", f.Name, "known", f.Known, "remote", remote, "reason", reason)
 	if a.o.OnFailure != nil {
-		a.o.OnFailure(ctx, name, remote, reason)
+		a.o.OnFailure(ctx, f)
 	}
 }
 

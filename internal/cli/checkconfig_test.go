@@ -85,8 +85,8 @@ func TestCheckConfigProblems(t *testing.T) {
 			"listen: 127.0.0.1:0\ntargets: " + badTargets + "\ntasks: " + filepath.Join(dir, "nope.yaml") + "\nhistory: " + badHistory + "\n", nil,
 			badTargets + ":3: targets[0].colour: unknown key (known keys of targets[0]: baseline, baseline_year, direction, goal, goal_year, id, indicator, mode, name, path, tolerance)\n" +
 				filepath.Join(dir, "nope.yaml") + ": cannot read: no such file or directory\n" +
-				badHistory + ":3: value: invalid number \"12,5OO\": unexpected 'O'\n" +
-				badHistory + ":4: indicator: unknown indicator \"gdp\" (known: airport_international_routes, digital_economy_share, goods_exports_cny, goods_imports_cny, goods_trade, goods_trade_cny, international_standards, new_trade_formats_share, port_container_throughput, retail_sales, services_trade, trade_hq_enterprises, usd_cny_rate)\n" +
+				badHistory + ":3: value: \"12,5OO\" is not a number: type digits such as 1,300.7 or １３００.７, or with a magnitude such as 1.25万亿 (invalid number \"12,5OO\": unexpected 'O')\n" +
+				badHistory + ":4: indicator: unknown indicator \"gdp\": use one of airport_international_routes, digital_economy_share, goods_exports_cny, goods_imports_cny, goods_trade, goods_trade_cny, international_standards, new_trade_formats_share, port_container_throughput, retail_sales, services_trade, trade_hq_enterprises, usd_cny_rate\n" +
 				"trademon: config has 4 problems\n"},
 		{"history without a header",
 			"listen: 127.0.0.1:0\nhistory: " + noHeader + "\n", nil,

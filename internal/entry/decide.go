@@ -55,22 +55,20 @@ func (s *Service) Approve(ctx context.Context, p *auth.Principal, remote, id, co
 			}
 		}
 	}
-	if _, err := s.o.Store.Put(ctx, []obs.Observation{o}); err != nil {
-		return Result{}, fmt.Errorf("write the approved figure: %w", err)
-	}
 	now := s.o.Now()
-	if err := s.o.State.Approve(id, ptrLock(lockOf(o, p.Name, now))); err != nil {
-		return Result{}, fmt.Errorf("record the approval: %w", err)
-	}
-	reason := pend.Reason
 	detail := fmt.Sprintf("approved %s's figure (%s); period locked", pend.SubmittedBy, id)
 	if c := strings.TrimSpace(comment); c != "" {
 		detail += "; comment: " + c
 	}
-	if err := s.audit(ctx, store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditApprove,
+	// The figure and its approval record in one durable step; then the state file.
+	rec := store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditApprove,
 		Indicator: o.Indicator, Period: o.Period.String(), Basis: o.Basis, OldValue: r.Previous, NewValue: ptr(o.Value),
-		Reason: reason, Detail: detail}); err != nil {
-		return Result{}, err
+		Reason: pend.Reason, Detail: detail}
+	if err := s.write(ctx, []obs.Observation{o}, []store.AuditRecord{rec}); err != nil {
+		return Result{}, fmt.Errorf("write the approved figure: %w", err)
+	}
+	if err := s.o.State.Approve(id, ptrLock(lockOf(o, p.Name, now))); err != nil {
+		return Result{}, fmt.Errorf("record the approval: %w", err)
 	}
 	s.log.Info("figure approved", "user", p.Name, "remote", remote, "id", id, "indicator", o.Indicator, "period", o.Period, "basis", o.Basis)
 	return r, nil

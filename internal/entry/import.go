@@ -90,7 +90,7 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, remote, name st
 	var lines []int
 	var keys []string
 	for _, r := range rows {
-		it := &item{o: r.Observation, sub: Submission{Reason: opts.Reason, Confirm: opts.Confirm != "", Comment: opts.Confirm}}
+		it := &item{o: r.Observation, sub: Submission{Reason: opts.Reason, Confirm: opts.Confirm != "", Comment: opts.Confirm}, autoQuote: r.AutoQuote}
 		it.o.RetrievedAt = now
 		if !p.MayEnter(it.o.Indicator) {
 			rejects = append(rejects, importer.Rejection{Line: r.Line, Reason: fmt.Sprintf("indicator: %s may not enter %s figures", p.Name, it.o.Indicator)})
@@ -116,13 +116,6 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, remote, name st
 	res.Rows = len(rows) + countOnlyPrepared(rejects, rows)
 	res.Rejected, res.Rejections = len(rejects), append(res.Rejections, rejects...)
 	write := !opts.DryRun && len(good) > 0 && !(opts.Atomic && len(rejects) > 0)
-	var results []Result
-	if write {
-		if results, err = s.record(ctx, p, remote, good, now); err != nil {
-			return res, err
-		}
-		res.Written = true
-	}
 	for i, it := range good {
 		c := importer.Change{Line: goodLines[i], Indicator: it.o.Indicator, Period: it.o.Period.String(), Basis: it.o.Basis, Value: it.o.Value, Unit: it.o.Unit, Outcome: store.Outcome(it.status)}
 		if it.status == StatusPending {
@@ -143,17 +136,25 @@ func (s *Service) Import(ctx context.Context, p *auth.Principal, remote, name st
 		}
 		res.Changes = append(res.Changes, c)
 	}
-	for _, r := range results {
-		s.entries.WithLabelValues(r.Status).Inc()
-	}
-	s.entries.WithLabelValues(StatusRejected).Add(float64(len(rejects)))
 	if !opts.DryRun {
+		// The import's own record goes with its figures and theirs, in one durable step.
 		detail := fmt.Sprintf("%s: %d rows, %d created, %d updated, %d unchanged, %d pending, %d rejected, written %v",
-			name, res.Rows, res.Created, res.Updated, res.Unchanged, res.Pending, res.Rejected, res.Written)
-		if err := s.audit(ctx, store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditImport, Reason: opts.Reason, Detail: detail}); err != nil {
+			name, res.Rows, res.Created, res.Updated, res.Unchanged, res.Pending, res.Rejected, write)
+		summary := store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditImport, Reason: opts.Reason, Detail: detail}
+		if write {
+			results, err := s.record(ctx, p, remote, good, now, summary)
+			if err != nil {
+				return res, err
+			}
+			res.Written = true
+			for _, r := range results {
+				s.entries.WithLabelValues(r.Status).Inc()
+			}
+		} else if err := s.audit(ctx, summary); err != nil {
 			return res, err
 		}
 	}
+	s.entries.WithLabelValues(StatusRejected).Add(float64(len(rejects)))
 	if len(rejects) > 0 {
 		return res, &importer.RejectedError{File: name, Rejected: len(rejects), Rows: res.Rows}
 	}

@@ -196,11 +196,20 @@ func (s *Service) lockSlots(keys []string) func() {
 
 // audit appends records to the trail and counts them.
 func (s *Service) audit(ctx context.Context, rs ...store.AuditRecord) error {
-	if len(rs) == 0 {
+	return s.write(ctx, nil, rs)
+}
+
+// write stores figures and appends the audit records that account for them in one
+// durable step (store.PutWithAudit), and counts the records.
+func (s *Service) write(ctx context.Context, figures []obs.Observation, rs []store.AuditRecord) error {
+	if len(figures) == 0 && len(rs) == 0 {
 		return nil
 	}
-	if err := s.o.Store.AppendAudit(ctx, rs); err != nil {
-		return fmt.Errorf("append to the audit trail: %w", err)
+	if _, err := s.o.Store.PutWithAudit(ctx, figures, rs); err != nil {
+		if len(figures) == 0 {
+			return fmt.Errorf("append to the audit trail: %w", err)
+		}
+		return fmt.Errorf("write %d figures with their audit records: %w", len(figures), err)
 	}
 	for _, r := range rs {
 		s.audits.WithLabelValues(string(r.Action)).Inc()
@@ -208,10 +217,21 @@ func (s *Service) audit(ctx context.Context, rs ...store.AuditRecord) error {
 	return nil
 }
 
-// LoginFailed records a failed login or token in the audit trail (auth.FailureFunc).
-func (s *Service) LoginFailed(ctx context.Context, name, remote, reason string) {
-	err := s.audit(context.WithoutCancel(ctx), store.AuditRecord{Time: s.o.Now(), User: name, Remote: remote, Action: store.AuditLoginFailure, Detail: reason})
-	if err != nil {
+// UnknownUser is the audit user of a failed login for a name that is not in the users
+// file. The user is an InfluxDB tag of the audit trail, and anybody can try any name:
+// recording each under its own name would make a series per name tried.
+const UnknownUser = "(unknown)"
+
+// LoginFailed records a failed login or token in the audit trail (auth.FailureFunc):
+// under the user's name when it is in the users file, else under UnknownUser with
+// the name tried (already capped by auth.TriedName) quoted in Detail.
+func (s *Service) LoginFailed(ctx context.Context, f auth.Failure) {
+	r := store.AuditRecord{Time: s.o.Now(), User: f.Name, Remote: f.Remote, Action: store.AuditLoginFailure, Detail: f.Reason}
+	if !f.Known && f.Name != "" {
+		r.User = UnknownUser
+		r.Detail = fmt.Sprintf("%s; name tried: %q", f.Reason, f.Name)
+	}
+	if err := s.audit(context.WithoutCancel(ctx), r); err != nil {
 		s.log.Error("record a failed login", "err", err)
 	}
 }

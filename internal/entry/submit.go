@@ -52,14 +52,16 @@ const (
 
 // item is a submission on its way through Submit.
 type item struct {
-	sub      Submission
-	o        obs.Observation
-	prev     *obs.Observation // the stored manual figure of the same key
-	pending  *state.Pending   // the pending figure of the same key
-	outlier  *validate.Outlier
-	status   string
-	warnings []string
-	lock     bool
+	sub     Submission
+	o       obs.Observation
+	prev    *obs.Observation // the stored manual figure of the same key
+	pending *state.Pending   // the pending figure of the same key
+	outlier *validate.Outlier
+	// autoQuote says the quote was made up from the submission (none was given).
+	autoQuote bool
+	status    string
+	warnings  []string
+	lock      bool
 }
 
 // Submit validates and records figures from p, all or none: when any is refused,
@@ -133,14 +135,15 @@ func (s *Service) prepare(p *auth.Principal, via Channel, sub Submission, now ti
 	}
 	o.EnteredBy = p.Name
 	o.RetrievedAt = now
-	if o.Quote == "" {
+	auto := o.Quote == ""
+	if auto {
 		unit := strings.TrimSpace(sub.Unit)
 		if unit == "" {
 			unit = obs.MustLookup(o.Indicator).DisplayUnit
 		}
 		o.Quote = fmt.Sprintf("%s %s %s: %s %s（%s 录入 entered via %s）", o.Indicator, o.Period, o.Basis, strings.TrimSpace(sub.Value), unit, p.Name, via)
 	}
-	return &item{sub: sub, o: o}, nil
+	return &item{sub: sub, o: o, autoQuote: auto}, nil
 }
 
 // check runs the rules that need what is stored: locks, outliers, revisions.
@@ -154,6 +157,11 @@ func (s *Service) check(ctx context.Context, p *auth.Principal, it *item) *Refus
 		if history[i].Key() == o.Key() {
 			it.prev = &history[i]
 		}
+	}
+	// The same figure typed again ("10,500" for 10500) without a quote of its own is
+	// no correction: it keeps the stored quote rather than update the record.
+	if it.autoQuote && it.prev != nil && o.SameFigure(*it.prev) {
+		o.Quote = it.prev.Quote
 	}
 	// A locked period refuses changes; sending the stored figure again is no change.
 	if l, locked, err := s.o.State.LockOf(state.LockKey(*o)); err != nil {
@@ -232,9 +240,11 @@ func (s *Service) history(ctx context.Context, o obs.Observation) ([]obs.Observa
 	return hs, nil
 }
 
-// record writes the checked items: pending ones to the state file, the others to the
-// store in one Put; then the locks and the audit trail.
-func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, items []*item, now time.Time) ([]Result, error) {
+// record writes the checked items: pending ones to the state file; the others, with
+// the audit records of every item and extra, to the store in one durable step
+// (store.PutWithAudit), so that no figure is stored without its record or recorded
+// without being stored; then the locks of figures approved on entry.
+func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, items []*item, now time.Time, extra ...store.AuditRecord) ([]Result, error) {
 	var batch []obs.Observation
 	var audit []store.AuditRecord
 	results := make([]Result, len(items))
@@ -257,15 +267,19 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, 
 		default:
 			batch = append(batch, it.o)
 			audit = append(audit, s.entryRecord(p, remote, it, r, now, ""))
+			if it.lock {
+				audit = append(audit, store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditApprove,
+					Indicator: it.o.Indicator, Period: it.o.Period.String(), Basis: it.o.Basis, OldValue: r.Previous, NewValue: ptr(it.o.Value),
+					Detail: "approved on entry by " + p.Role.String() + "; period locked"})
+			}
 		}
 		results[i] = r
 	}
-	if len(batch) > 0 {
-		if _, err := s.o.Store.Put(ctx, batch); err != nil {
-			return nil, fmt.Errorf("write %d figures: %w", len(batch), err)
-		}
+	audit = append(audit, extra...)
+	if err := s.write(ctx, batch, audit); err != nil {
+		return nil, err
 	}
-	for i, it := range items {
+	for _, it := range items {
 		if it.status == StatusUnchanged || it.status == StatusPending {
 			continue
 		}
@@ -278,13 +292,7 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, 
 			if err := s.o.State.PutLock(lockOf(it.o, p.Name, now)); err != nil {
 				return nil, fmt.Errorf("lock %s: %w", state.LockKey(it.o), err)
 			}
-			audit = append(audit, store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditApprove,
-				Indicator: it.o.Indicator, Period: it.o.Period.String(), Basis: it.o.Basis, OldValue: results[i].Previous, NewValue: ptr(it.o.Value),
-				Detail: "approved on entry by " + p.Role.String() + "; period locked"})
 		}
-	}
-	if err := s.audit(ctx, audit...); err != nil {
-		return nil, err
 	}
 	for _, r := range results {
 		s.log.Info("figure entered", "user", p.Name, "remote", remote, "indicator", r.Observation.Indicator,
@@ -294,13 +302,16 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, 
 }
 
 func (s *Service) entryRecord(p *auth.Principal, remote string, it *item, r Result, now time.Time, detail string) store.AuditRecord {
-	action := store.AuditCreate
-	if r.Previous != nil {
-		action = store.AuditRevise
-	}
+	action, old := store.AuditCreate, r.Previous
 	var notes []string
 	if detail != "" {
 		notes = append(notes, detail)
+	}
+	if it.prev != nil { // a stored figure changes: in value, or in provenance only
+		action, old = store.AuditRevise, ptr(it.prev.Value)
+		if it.prev.SameFigure(it.o) {
+			notes = append(notes, "provenance only (source, quote, note or who entered it); the value is unchanged")
+		}
 	}
 	if it.outlier != nil {
 		notes = append(notes, "outlier confirmed: "+strings.TrimSpace(it.sub.Comment))
@@ -309,7 +320,7 @@ func (s *Service) entryRecord(p *auth.Principal, remote string, it *item, r Resu
 		notes = append(notes, "estimate")
 	}
 	return store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: action, Indicator: it.o.Indicator,
-		Period: it.o.Period.String(), Basis: it.o.Basis, OldValue: r.Previous, NewValue: ptr(it.o.Value),
+		Period: it.o.Period.String(), Basis: it.o.Basis, OldValue: old, NewValue: ptr(it.o.Value),
 		Reason: strings.TrimSpace(it.sub.Reason), Detail: strings.Join(notes, "; ")}
 }
 

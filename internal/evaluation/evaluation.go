@@ -187,3 +187,12 @@ func (n NotifyingStore) Put(ctx context.Context, os []obs.Observation) ([]store.
 	}
 	return out, err
 }
+
+// PutWithAudit writes through and then notifies the evaluation service.
+func (n NotifyingStore) PutWithAudit(ctx context.Context, os []obs.Observation, rs []store.AuditRecord) ([]store.Outcome, error) {
+	out, err := n.Store.PutWithAudit(ctx, os, rs)
+	if err == nil && len(os) > 0 {
+		n.Svc.Notify()
+	}
+	return out, err
+}

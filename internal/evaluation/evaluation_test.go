@@ -215,6 +215,13 @@ func TestRefreshAfterWrite(t *testing.T) {
 	if got := verdict(t, svc, "port_container_throughput").Actual; got != 3.4e7 {
 		t.Errorf("actual = %v, want 3.4e7", got)
 	}
+	// Staff figures are written with their audit records (store.PutWithAudit): the
+	// same refresh.
+	if _, err := ns.PutWithAudit(ctx, []obs.Observation{ob("port_container_throughput", "2025", obs.BasisYear, 3.5e7, obs.KindManual)},
+		[]store.AuditRecord{{User: "zhang.wei", Action: store.AuditRevise, Indicator: "port_container_throughput", Period: "2025", Basis: obs.BasisYear}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "refresh after an audited write", func() bool { return verdict(t, svc, "port_container_throughput").Actual == 3.5e7 })
 }
 
 type failingStore struct{ store.Store }

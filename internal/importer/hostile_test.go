@@ -217,11 +217,12 @@ func TestFieldCaps(t *testing.T) {
 	tests := []struct {
 		col, value, want string
 	}{
-		{ColNote, long(30 << 20), fmt.Sprintf("note: %d bytes, more than the %d allowed", len(long(30<<20)), MaxFieldBytes[ColNote])},
-		{ColQuote, long(MaxFieldBytes[ColQuote] + 1), fmt.Sprintf("quote: %d bytes, more than the %d allowed: quote only the sentence the figure is in", len(long(MaxFieldBytes[ColQuote]+1)), MaxFieldBytes[ColQuote])},
-		{ColSourceURL, "https://tjj.sz.gov.cn/" + strings.Repeat("a", MaxFieldBytes[ColSourceURL]), fmt.Sprintf("source_url: %d bytes, more than the %d allowed", len("https://tjj.sz.gov.cn/")+MaxFieldBytes[ColSourceURL], MaxFieldBytes[ColSourceURL])},
-		{ColQualifier, long(MaxFieldBytes[ColQualifier] + 1), "qualifier: 258 bytes, more than the 256 allowed"},
-		{ColValue, strings.Repeat("1", MaxFieldBytes[ColValue]+1), "value: 101 bytes, more than the 100 allowed"},
+		{ColNote, long(30 << 20), fmt.Sprintf("note: %d bytes long; at most %d are kept: shorten it (quote the sentence the figure is in, not the page)", len(long(30<<20)), MaxFieldBytes[ColNote])},
+		{ColQuote, long(MaxFieldBytes[ColQuote] + 1), fmt.Sprintf("quote: %d bytes long; at most %d are kept: shorten it (quote the sentence the figure is in, not the page)", len(long(MaxFieldBytes[ColQuote]+1)), MaxFieldBytes[ColQuote])},
+		{ColSourceURL, "https://tjj.sz.gov.cn/" + strings.Repeat("a", MaxFieldBytes[ColSourceURL]), fmt.Sprintf("source_url: %d bytes long; at most %d are kept", len("https://tjj.sz.gov.cn/")+MaxFieldBytes[ColSourceURL], MaxFieldBytes[ColSourceURL])},
+		{ColQualifier, long(MaxFieldBytes[ColQualifier] + 1), "qualifier: 258 bytes long; at most 256: shorten it"},
+		{ColValue, strings.Repeat("1", MaxFieldBytes[ColValue]+1), "value: 101 bytes long; a number has at most 100"},
+		{ColIndicator, strings.Repeat("x", 10<<20), "indicator: 10485760 bytes long; at most 100 are kept: shorten it"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.col, func(t *testing.T) {

@@ -2,9 +2,12 @@
 // (columns indicator,period,basis,value,unit,source_url,note; DESIGN.md) into a store.
 // It is used for staff's manual figures (`trademon import`, source kind manual) and
 // for the bundled reference history seeded at the first `serve` (source kind
-// reference). Every row is converted to base units, normalised and validated; bad
-// rows are rejected with their line and reason, and the good ones are written with one
-// all-or-nothing store.Put, or, when the import is atomic, not at all.
+// reference). Every row passes the rules every manual figure passes, with the same
+// messages as the entry form and the API (package validate: indicator, period,
+// basis, value and unit, provenance, field sizes), and is converted to base units;
+// bad rows are rejected with their line and every problem found, and the good ones
+// are written with one all-or-nothing store.Put, or, when the import is atomic, not
+// at all.
 package importer
 
 import (
@@ -14,18 +17,18 @@ import (
 	"log/slog"
 	"maps"
 	"math"
-	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/store"
 	"github.com/trademon/trademon/internal/units"
+	"github.com/trademon/trademon/internal/validate"
 )
 
 // SourceReference is the Source of figures loaded from reference history.
@@ -291,86 +294,31 @@ func (opts Options) count(result string, n int) {
 	}
 }
 
-// observation converts one record, returning every problem found ("column: problem").
+// observation converts one record through the rules every manual figure passes
+// (package validate: indicator, period, basis, value, unit, provenance), then the
+// import's own columns (estimate, published_at, qualifier, yoy), returning every
+// problem found ("column: problem"). Reference figures pass the same parsing and
+// range checks; the staff rules of package entry (revisions need a reason, outliers
+// a confirmation, locks) are not applied here.
 func (opts Options) observation(name string, rec Record) (obs.Observation, []string) {
+	f := rec.Fields
+	in := validate.Input{
+		Indicator: f[ColIndicator], Period: f[ColPeriod], Basis: f[ColBasis], Value: f[ColValue], Unit: f[ColUnit],
+		SourceURL: f[ColSourceURL], Quote: f[ColQuote], Note: f[ColNote],
+	}
+	if probs := tooLong(in, rec); len(probs) > 0 {
+		return obs.Observation{}, probs // the row is not read further: its text could be megabytes
+	}
+	if strings.TrimSpace(in.Quote) == "" {
+		in.Quote = autoQuote(name, rec)
+	}
+	o, errs := validate.Problems(in, opts.Now)
 	var probs []string
+	for _, e := range errs {
+		probs = append(probs, e.Error())
+	}
 	bad := func(col, format string, args ...any) { probs = append(probs, col+": "+fmt.Sprintf(format, args...)) }
-	for _, c := range knownColumns {
-		if err := checkField(c, rec.Fields[c]); err != nil {
-			bad(c, "%v", err)
-		}
-	}
-	if len(probs) > 0 { // the row is not read further: its text could be megabytes
-		return obs.Observation{}, probs
-	}
-	get := func(col string) string { return units.Normalize(rec.Fields[col]) }
-
-	o := obs.Observation{
-		SourceKind:  opts.Kind,
-		Source:      opts.Source,
-		EnteredBy:   strings.TrimSpace(opts.EnteredBy),
-		RetrievedAt: opts.Now,
-		URL:         strings.TrimSpace(rec.Fields[ColSourceURL]),
-		Quote:       strings.TrimSpace(rec.Fields[ColQuote]),
-		Note:        strings.TrimSpace(rec.Fields[ColNote]),
-		Qualifier:   strings.TrimSpace(rec.Fields[ColQualifier]),
-	}
-	if o.Quote == "" {
-		o.Quote = fmt.Sprintf("%s line %d: %s", name, rec.Line, rec.Raw)
-	}
-	for _, c := range requiredColumns {
-		if get(c) == "" {
-			bad(c, "empty")
-		}
-	}
-	ind, indOK := obs.Indicator{}, false
-	if s := get(ColIndicator); s != "" {
-		o.Indicator = s
-		if ind, indOK = obs.Lookup(s); !indOK {
-			bad(ColIndicator, "%v", obs.UnknownIndicatorError(s))
-		}
-	}
-	if s := get(ColPeriod); s != "" {
-		p, err := parsePeriod(s)
-		if err != nil {
-			bad(ColPeriod, "%v", err)
-		}
-		o.Period = p
-	}
-	if s := get(ColBasis); s != "" {
-		b, err := obs.ParseBasis(strings.ToLower(s))
-		if err != nil {
-			bad(ColBasis, "%v", err)
-		}
-		o.Basis = b
-	}
-	unitText := get(ColUnit)
-	var unit units.Unit
-	unitOK := false
-	if unitText != "" {
-		u, err := units.ParseUnit(unitText)
-		switch {
-		case err != nil:
-			bad(ColUnit, "%v", err)
-		case indOK && u.Base != ind.BaseUnit:
-			bad(ColUnit, "unit %s is %s but %s is measured in %s", unitText, u.Base, ind.ID, ind.BaseUnit)
-		default:
-			unit, unitOK = u, true
-		}
-	}
-	if s := get(ColValue); s != "" {
-		v, err := parseValue(s, unitText)
-		if err != nil {
-			bad(ColValue, "%v", err)
-		} else if unitOK {
-			o.Value, o.Unit, _ = units.ToBase(v, unit.Name)
-		}
-	}
-	if o.URL != "" {
-		if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			bad(ColSourceURL, "invalid URL %q: want an absolute http(s) URL", o.URL)
-		}
-	}
+	get := func(col string) string { return units.Normalize(f[col]) }
 	if s := get(ColEstimate); s != "" {
 		e, err := parseBool(s)
 		if err != nil {
@@ -386,6 +334,7 @@ func (opts Options) observation(name string, rec Record) (obs.Observation, []str
 		o.PublishedAt = t
 	}
 	if s := get(ColYoY); s != "" {
+		ind, indOK := obs.Lookup(get(ColIndicator))
 		switch g, err := parseGrowth(s); {
 		case err != nil:
 			bad(ColYoY, "%v", err)
@@ -398,31 +347,30 @@ func (opts Options) observation(name string, rec Record) (obs.Observation, []str
 	if len(probs) > 0 {
 		return o, probs
 	}
+	o.SourceKind, o.Source = opts.Kind, opts.Source
+	o.EnteredBy = strings.TrimSpace(opts.EnteredBy)
+	o.RetrievedAt = opts.Now
+	o.Qualifier = strings.TrimSpace(f[ColQualifier])
 	o.Normalize()
-	if err := o.Validate(opts.Now); err != nil {
+	if err := o.Validate(opts.Now); err != nil { // a guard: validate checked all of it
 		return o, []string{err.Error()}
-	}
-	// A value far outside what the indicator can be is a unit slip ("3.6万亿" with
-	// unit 亿元), not news.
-	if err := ind.CheckRange(o.Value); err != nil {
-		return o, []string{fmt.Sprintf("value: %v: check the unit", err)}
 	}
 	return o, nil
 }
 
-var sciRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+$`)
-
-// parseValue reads a value cell: a number as units.ParseNumber reads it ("12,500",
-// "1.25万亿", "１２５００"), optionally followed by the row's unit as Excel shows it
-// ("31%" with unit %), or in scientific notation as Excel shows large numbers.
-func parseValue(s, unit string) (float64, error) {
-	if unit != "" {
-		s = strings.TrimSpace(strings.TrimSuffix(s, unit))
+// autoQuote is the quote of a row without one: the file, the line and the row as
+// written, cut to validate.MaxQuoteBytes.
+func autoQuote(name string, rec Record) string {
+	q := fmt.Sprintf("%s line %d: %s", name, rec.Line, rec.Raw)
+	if len(q) <= validate.MaxQuoteBytes {
+		return q
 	}
-	if sciRE.MatchString(s) {
-		return strconv.ParseFloat(s, 64)
+	const more = "…"
+	cut := validate.MaxQuoteBytes - len(more)
+	for cut > 0 && !utf8.RuneStart(q[cut]) {
+		cut--
 	}
-	return units.ParseNumber(s)
+	return q[:cut] + more
 }
 
 // parseGrowth reads a stated year-on-year growth: a percentage ("9.6%", "-3.2%") or a
@@ -450,37 +398,4 @@ func parseBool(s string) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("invalid flag %q (want true or false)", s)
-}
-
-var (
-	slashMonthRE = regexp.MustCompile(`^(\d{4})[/.](\d{1,2})$`)
-	zhMonthRE    = regexp.MustCompile(`^(\d{4})年(\d{1,2})月(份)?$`)
-	zhYearRE     = regexp.MustCompile(`^(\d{4})年(度)?$`)
-	zhQuarterRE  = regexp.MustCompile(`^(\d{4})年(第)?([一二三四1-4])季度$`)
-)
-
-// parsePeriod reads a period cell: the canonical 2025, 2025-Q3 and 2025-09, and the
-// forms spreadsheets and staff write: 2025/9, 2025.09, 2025年9月, 2025年, 2025年第三季度.
-func parsePeriod(s string) (obs.Period, error) {
-	p, err := obs.ParsePeriod(s)
-	if err == nil {
-		return p, nil
-	}
-	alt := ""
-	if m := slashMonthRE.FindStringSubmatch(s); m != nil {
-		alt = m[1] + "-" + m[2]
-	} else if m := zhMonthRE.FindStringSubmatch(s); m != nil {
-		alt = m[1] + "-" + m[2]
-	} else if m := zhYearRE.FindStringSubmatch(s); m != nil {
-		alt = m[1]
-	} else if m := zhQuarterRE.FindStringSubmatch(s); m != nil {
-		q := strings.NewReplacer("一", "1", "二", "2", "三", "3", "四", "4").Replace(m[3])
-		alt = m[1] + "-Q" + q
-	}
-	if alt != "" {
-		if p, err2 := obs.ParsePeriod(alt); err2 == nil {
-			return p, nil
-		}
-	}
-	return obs.Period{}, err
 }

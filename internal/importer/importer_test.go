@@ -121,11 +121,11 @@ func TestPrepareRows(t *testing.T) {
 			"retail_sales,2025-09,ytd,\"12,5OO\",亿元,,\n" +
 			"retail_sales,2025-09,ytd,7200,亿美元,,\n" +
 			"gdp,2025-09,ytd,1,亿元,,\n" +
-			"retail_sales,2025-13,ytd,1,亿元,,\n" +
-			"retail_sales,2025-09,quarterly,1,亿元,,\n" +
-			"retail_sales,2025-12,ytd,1,亿元,,\n" +
-			"retail_sales,2025-11,ytd,1,亿元,,\n" +
-			"retail_sales,2026,year,1,亿元,,\n" +
+			"retail_sales,2025-13,ytd,7200,亿元,,\n" +
+			"retail_sales,2025-09,quarterly,7200,亿元,,\n" +
+			"retail_sales,2025-12,ytd,7200,亿元,,\n" +
+			"retail_sales,2025-11,ytd,7200,亿元,,\n" +
+			"retail_sales,2026,year,7200,亿元,,\n" +
 			",,,,,,note only\n" +
 			"retail_sales,2025-09,ytd,7200,斤,,\n" +
 			"retail_sales,2025-09,stock,7200,亿元,,\n" +
@@ -134,21 +134,21 @@ func TestPrepareRows(t *testing.T) {
 			"retail_sales,2025-08,ytd,7200,亿元,tjj.sz.gov.cn/a.html,\n" +
 			"retail_sales,2025-07,month,,,,\n",
 			"",
-			"2: value: invalid number \"12,5OO\": unexpected 'O'\n" +
-				"3: unit: unit 亿美元 is USD but retail_sales is measured in CNY\n" +
-				"4: indicator: unknown indicator \"gdp\" (known: " + known + ")\n" +
-				"5: period: invalid period \"2025-13\": month must be 01 to 12 (want YYYY, YYYY-Qn or YYYY-MM)\n" +
-				"6: basis: invalid basis \"quarterly\" (want month, ytd, year or stock)\n" +
-				"7: period: 2025-12 is in the future\n" +
-				"8: period: 2025-11 has not ended yet, so a ytd figure for it cannot exist\n" +
-				"9: period: 2026 is in the future\n" +
-				"10: indicator: empty; period: empty; basis: empty; value: empty; unit: empty\n" +
-				"11: unit: unknown unit \"斤\"\n" +
-				"12: basis: \"stock\" is not valid for flow indicator retail_sales (want month, ytd, year)\n" +
-				"13: value: -5e+08 is negative\n" +
-				"14: value: 31 is a ratio above 1 (enter % values with unit %, e.g. 31 %)\n" +
-				"15: source_url: invalid URL \"tjj.sz.gov.cn/a.html\": want an absolute http(s) URL\n" +
-				"16: value: empty; unit: empty\n"},
+			"2: value: \"12,5OO\" is not a number: type digits such as 1,300.7 or １３００.７, or with a magnitude such as 1.25万亿 (invalid number \"12,5OO\": unexpected 'O')\n" +
+				"3: unit: 亿美元 measures USD, but retail_sales is measured in CNY: use 亿元\n" +
+				"4: indicator: unknown indicator \"gdp\": use one of " + known + "\n" +
+				"5: period: \"2025-13\" is not a period: write a year (2024), a quarter (2024-Q3) or a month (2024-09), or 2024年9月\n" +
+				"6: basis: \"quarterly\" is not a basis of retail_sales (a flow indicator): use month, ytd, year\n" +
+				"7: period: 2025-12 is in the future: figures exist only for periods that have ended (the latest complete month is 2025-10)\n" +
+				"8: period: 2025-11 has not ended yet, so a ytd figure for it cannot exist: enter a period that has ended (the latest complete month is 2025-10)\n" +
+				"9: period: 2026 is in the future: figures exist only for periods that have ended (the latest complete month is 2025-10)\n" +
+				"10: indicator: missing: choose one of " + known + "; period: missing: give a year (2024), a quarter (2024-Q3) or a month (2024-09)\n" +
+				"11: unit: unknown unit \"斤\": use 亿元, the display unit of retail_sales (or its base unit CNY)\n" +
+				"12: basis: \"stock\" is not a basis of retail_sales (a flow indicator): use month, ytd, year\n" +
+				"13: value: -5亿元 is negative; retail_sales cannot be: check the sign\n" +
+				"14: value: 3100% is above 100%: type a share in % (31.5 for 31.5%)\n" +
+				"15: source_url: \"tjj.sz.gov.cn/a.html\" is not an absolute http(s) URL: paste the release's address, e.g. https://tjj.sz.gov.cn/…, or name the document in quote\n" +
+				"16: value: missing: type the figure, e.g. 1,300.7 (in 亿元)\n"},
 		{"duplicates name the first line", header7 +
 			"retail_sales,2025-09,ytd,7200,亿元,,\n" +
 			"retail_sales,2025-08,ytd,6400,亿元,,\n" +
@@ -165,14 +165,14 @@ func TestPrepareRows(t *testing.T) {
 			"亿元,10500,year,2024,retail_sales,预计,2025-01-10,\"全年社会消费品零售总额预计1.05万亿元\"\n" +
 			",,,,,,,\n" +
 			"元,3.6万亿,year,2024,goods_trade_cny,false,2025/1/20,\n" +
-			"亿元,3.6万亿,year,2023,goods_trade_cny,,,\n" +
+			"亿元,3600000,year,2023,goods_trade_cny,,,\n" +
 			"万标箱,3340,year,2023,port_container_throughput,,,\n" +
 			"标箱,3340,year,2022,port_container_throughput,,,\n",
 			"4 retail_sales year 2024 1.05e+12 CNY estimate\n" +
 				"6 goods_trade_cny year 2024 3.6e+12 CNY\n" +
 				"8 port_container_throughput year 2023 3.34e+07 TEU\n",
-			"7: value: 3600000000000亿元 is outside the plausible range of goods_trade_cny (10亿元 to 200000亿元): check the unit\n" +
-				"9: value: 0.33万标箱 is outside the plausible range of port_container_throughput (5万标箱 to 10000万标箱): check the unit\n"},
+			"7: value: 3600000亿元 is outside the plausible range of goods_trade_cny (10亿元 to 200000亿元): check the unit and the magnitude (the value is read in 亿元)\n" +
+				"9: value: 0.33万标箱 is outside the plausible range of port_container_throughput (5万标箱 to 10000万标箱): check the unit and the magnitude (the value is read in 标箱)\n"},
 		{"wrong field count and CSV syntax errors are row rejections", header7 +
 			"retail_sales,2025-09,ytd,7200,亿元,,,extra\n" +
 			"retail_sales,2025-08,ytd,6400,亿元,,\"unterminated \"quote\"\n" +
@@ -427,7 +427,7 @@ func TestXLSX(t *testing.T) {
 	if got := brief(rows); got != want {
 		t.Errorf("rows:\n%s\nwant:\n%s", got, want)
 	}
-	if got := briefRejects(rejects); got != "6: value: invalid number \"12,5OO\": unexpected 'O'\n" {
+	if got := briefRejects(rejects); got != "6: value: \"12,5OO\" is not a number: type digits such as 1,300.7 or １３００.７, or with a magnitude such as 1.25万亿 (invalid number \"12,5OO\": unexpected 'O')\n" {
 		t.Errorf("rejections:\n%s", got)
 	}
 	if q := rows[0].Observation.Quote; q != "figures.xlsx line 2: 2025-09,retail_sales,ytd,7200,亿元,https://tjj.sz.gov.cn/a.html,typed as text" {

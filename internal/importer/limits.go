@@ -11,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/trademon/trademon/internal/store"
+	"github.com/trademon/trademon/internal/validate"
 )
 
 // Limits on an import file. The importer reads uploads from the network, so every
@@ -27,20 +28,27 @@ const (
 	MaxColumns = 64
 )
 
-// MaxFieldBytes bounds the text of each column of a row; a longer one rejects the row.
+// MaxFieldBytes bounds the text of each column of a row; a longer one rejects the row
+// before anything else is read of it. The columns every manual figure has take the
+// limits of package validate (the form and the API apply the same); the import's own
+// extras have theirs here.
 var MaxFieldBytes = map[string]int{
-	ColIndicator:   100,
-	ColPeriod:      100,
-	ColBasis:       100,
-	ColValue:       100,
-	ColUnit:        100,
+	ColIndicator:   validate.MaxCodeBytes,
+	ColPeriod:      validate.MaxCodeBytes,
+	ColBasis:       validate.MaxCodeBytes,
+	ColValue:       validate.MaxValueBytes,
+	ColUnit:        validate.MaxCodeBytes,
+	ColSourceURL:   validate.MaxURLBytes,
+	ColQuote:       validate.MaxQuoteBytes,
+	ColNote:        validate.MaxNoteBytes,
 	ColEstimate:    100,
 	ColPublishedAt: 100,
-	ColSourceURL:   2048,
-	ColQuote:       1024,
 	ColQualifier:   256,
-	ColNote:        4096,
+	ColYoY:         100,
 }
+
+// extraColumns are the import's own columns, which package validate does not know.
+var extraColumns = []string{ColEstimate, ColPublishedAt, ColQualifier, ColYoY}
 
 // ErrTooLarge matches (errors.Is) the error for a file over its size limit.
 var ErrTooLarge = errors.New("file too large")
@@ -154,15 +162,17 @@ func checkZip(name string, data []byte) error {
 	return nil
 }
 
-// checkField rejects a column's text longer than its limit.
-func checkField(col, v string) error {
-	limit, ok := MaxFieldBytes[col]
-	if !ok || len(v) <= limit {
-		return nil
+// tooLong lists the fields of rec over their limits (MaxFieldBytes), each as
+// "column: problem", with the messages of package validate.
+func tooLong(in validate.Input, rec Record) []string {
+	var probs []string
+	for _, e := range validate.Sizes(in) {
+		probs = append(probs, e.Error())
 	}
-	msg := fmt.Sprintf("%d bytes, more than the %d allowed", len(v), limit)
-	if col == ColQuote {
-		msg += ": quote only the sentence the figure is in"
+	for _, c := range extraColumns {
+		if e := validate.Text(c, rec.Fields[c], MaxFieldBytes[c]); e != nil {
+			probs = append(probs, e.Error())
+		}
 	}
-	return errors.New(msg)
+	return probs
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/trademon/trademon/internal/textenc"
 	"github.com/trademon/trademon/internal/units"
+	"github.com/trademon/trademon/internal/validate"
 )
 
 // Column names of the import format (DESIGN.md). The first seven are the contract;
@@ -270,7 +271,7 @@ func readXLSX(name string, data []byte) ([]Record, []Rejection, error) {
 			return nil
 		}
 		rec := record(line, cols, fields, ",")
-		if _, err := parsePeriod(rec.Fields[ColPeriod]); err != nil && slices.Contains(cols, ColPeriod) {
+		if _, err := validate.ParsePeriod(rec.Fields[ColPeriod]); err != nil && slices.Contains(cols, ColPeriod) {
 			undated[line] = len(records)
 		}
 		records = append(records, rec)

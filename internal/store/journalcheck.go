@@ -95,6 +95,19 @@ func truncate(s string, limit int) string {
 	return s[:cut] + TruncatedMark
 }
 
+// PrepareAudit returns rs normalized (NormalizeAudit, with now for a zero Time) and
+// checked (CheckAudit), as AppendAudit and PutWithAudit take them in every store.
+func PrepareAudit(rs []AuditRecord, now time.Time) ([]AuditRecord, error) {
+	recs := make([]AuditRecord, len(rs))
+	for i := range rs {
+		recs[i] = NormalizeAudit(rs[i], now)
+	}
+	if err := CheckAudit(recs); err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
 // CheckAudit validates normalized audit records for AppendAudit the same way in every
 // store: an action, a time InfluxDB can store and finite values. The error wraps
 // ErrInvalid and names the index and the problem of the first bad record.

@@ -55,6 +55,14 @@ type Store interface {
 	// A changed figure records a Revision. When Put returns nil the write is acknowledged
 	// and survives a crash.
 	Put(ctx context.Context, os []obs.Observation) ([]Outcome, error)
+	// PutWithAudit is Put and Journal.AppendAudit in one durable step: the observations
+	// and the audit records that account for them are written together or not at all,
+	// and a crash at any moment leaves both or neither. The records are appended
+	// whatever the outcomes (the caller decided what they say), each treated as
+	// AppendAudit treats it. If an observation or a record is invalid, nothing is
+	// written and the error wraps ErrInvalid. When it returns nil, both are
+	// acknowledged and survive a crash.
+	PutWithAudit(ctx context.Context, os []obs.Observation, rs []AuditRecord) ([]Outcome, error)
 	// Query returns the stored observations matching f, sorted as obs.Sort does. They
 	// equal what was Put field for field: values bit for bit, text byte for byte, and
 	// times (here and in revisions and conflicts) to the nanosecond, returned in UTC.

@@ -9,8 +9,10 @@ package validate
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,13 +21,16 @@ import (
 	"github.com/trademon/trademon/internal/units"
 )
 
-// Field size limits, in bytes of UTF-8.
+// Field size limits, in bytes of UTF-8. A field over its limit is refused before
+// anything else is read of it, so that neither time nor a message grows with it.
 const (
+	// MaxCodeBytes bounds the indicator, period, basis and unit as typed.
+	MaxCodeBytes    = 100
+	MaxValueBytes   = 100
 	MaxURLBytes     = 2048
 	MaxQuoteBytes   = 2000
 	MaxNoteBytes    = 2000
 	MaxReasonBytes  = 1000
-	MaxValueBytes   = 100
 	MaxCommentBytes = 1000
 )
 
@@ -61,33 +66,52 @@ type Input struct {
 // Figure checks in against the indicator catalogue and the clock (now: the time of
 // entry) and returns the figure in base units: indicator, region, period, basis,
 // value, unit, URL, quote, note, estimate and resolution are set, with source kind
-// manual; the caller adds who entered it. The first problem found is returned.
+// manual; the caller adds who entered it. The first problem found is returned, in
+// the order of Problems.
 func Figure(in Input, now time.Time) (obs.Observation, *Error) {
+	o, errs := Problems(in, now)
+	if len(errs) > 0 {
+		return o, errs[0]
+	}
+	return o, nil
+}
+
+// Problems is Figure returning every problem found, in field order: the sizes of all
+// fields first (when one is too long nothing else is read), then indicator, period,
+// basis and period type, value and unit, provenance. A check that needs another
+// field's result (the basis needs the indicator and the period, the value the
+// indicator) is skipped when that field is refused. An import lists them all for a
+// row; the form and the API show the first.
+func Problems(in Input, now time.Time) (obs.Observation, []*Error) {
 	var o obs.Observation
-	ind, err := indicator(in.Indicator)
-	if err != nil {
-		return o, err
+	if errs := Sizes(in); len(errs) > 0 {
+		return o, errs
 	}
-	o.Indicator = ind.ID
-	if o.Period, err = period(in.Period); err != nil {
-		return o, err
+	var errs []*Error
+	ok := func(e *Error) bool {
+		if e != nil {
+			errs = append(errs, e)
+		}
+		return e == nil
 	}
-	if o.Basis, err = basis(in.Basis, ind, o.Period); err != nil {
-		return o, err
+	ind, ierr := indicator(in.Indicator)
+	p, perr := period(in.Period)
+	indOK, perOK := ok(ierr), ok(perr)
+	if indOK && perOK {
+		b, berr := basis(in.Basis, ind, p)
+		if ok(berr) && ok(periodType(ind, b, p)) && ok(notFuture(ind, b, p, now)) {
+			o.Indicator, o.Period, o.Basis = ind.ID, p, b
+		}
 	}
-	if err := periodType(ind, o.Basis, o.Period); err != nil {
-		return o, err
+	if indOK {
+		v, res, verr := Value(in.Value, in.Unit, ind)
+		if ok(verr) {
+			o.Value, o.Resolution, o.Unit = v, res, ind.BaseUnit
+		}
 	}
-	if err := notFuture(ind, o.Basis, o.Period, now); err != nil {
-		return o, err
-	}
-	v, res, err := Value(in.Value, in.Unit, ind)
-	if err != nil {
-		return o, err
-	}
-	o.Value, o.Resolution, o.Unit = v, res, ind.BaseUnit
-	if err := provenance(&o, in); err != nil {
-		return o, err
+	ok(provenance(&o, in))
+	if len(errs) > 0 {
+		return o, errs
 	}
 	o.Estimate = in.Estimate
 	o.SourceKind, o.Source = obs.KindManual, obs.SourceManual
@@ -96,14 +120,47 @@ func Figure(in Input, now time.Time) (obs.Observation, *Error) {
 	check.EnteredBy = "-" // the caller names who entered it
 	if verr := check.Validate(now); verr != nil {
 		// A guard: the checks above should have caught it. Keep obs's own field prefix.
-		field, msg, ok := strings.Cut(verr.Error(), ": ")
-		if !ok {
+		field, msg, found := strings.Cut(verr.Error(), ": ")
+		if !found {
 			field, msg = "value", verr.Error()
 		}
-		return o, fail(field, "%s", msg)
+		return o, []*Error{fail(field, "%s", msg)}
 	}
 	return o, nil
 }
+
+// Sizes refuses every field of in that is longer than its limit or not valid UTF-8.
+// Problems starts with it; an importer calls it first to read no further into a row
+// with a field of megabytes.
+func Sizes(in Input) []*Error {
+	var errs []*Error
+	for _, f := range []struct {
+		name, v string
+		max     int
+		hint    string
+	}{
+		{"indicator", in.Indicator, MaxCodeBytes, ": shorten it"},
+		{"period", in.Period, MaxCodeBytes, ": shorten it"},
+		{"basis", in.Basis, MaxCodeBytes, ": shorten it"},
+		{"value", in.Value, MaxValueBytes, ""},
+		{"unit", in.Unit, MaxCodeBytes, ": shorten it"},
+		{"source_url", in.SourceURL, MaxURLBytes, provenanceHint},
+		{"quote", in.Quote, MaxQuoteBytes, provenanceHint},
+		{"note", in.Note, MaxNoteBytes, provenanceHint},
+	} {
+		switch {
+		case len(f.v) > f.max && f.name == "value":
+			errs = append(errs, fail(f.name, "%d bytes long; a number has at most %d", len(f.v), f.max))
+		case len(f.v) > f.max:
+			errs = append(errs, fail(f.name, "%d bytes long; at most %d are kept%s", len(f.v), f.max, f.hint))
+		case !utf8.ValidString(f.v):
+			errs = append(errs, fail(f.name, "not valid UTF-8: save the text as UTF-8"))
+		}
+	}
+	return errs
+}
+
+const provenanceHint = ": shorten it (quote the sentence the figure is in, not the page)"
 
 func indicator(s string) (obs.Indicator, *Error) {
 	id := strings.TrimSpace(units.Normalize(s))
@@ -211,8 +268,8 @@ func Value(text, unit string, ind obs.Indicator) (float64, float64, *Error) {
 	if text == "" {
 		return 0, 0, fail("value", "missing: type the figure, e.g. 1,300.7 (in %s)", ind.DisplayUnit)
 	}
-	if len(text) > MaxValueBytes {
-		return 0, 0, fail("value", "%d bytes long; a number has at most %d", len(text), MaxValueBytes)
+	if len(raw) > MaxValueBytes {
+		return 0, 0, fail("value", "%d bytes long; a number has at most %d", len(raw), MaxValueBytes)
 	}
 	u, uerr := displayUnit(unit, ind)
 	if uerr != nil {
@@ -221,7 +278,9 @@ func Value(text, unit string, ind obs.Indicator) (float64, float64, *Error) {
 	scalable := ind.Kind != obs.Ratio && ind.Kind != obs.Rate
 	var v, res float64
 	num := strings.TrimSpace(strings.TrimSuffix(text, u.Name))
-	if n, r, err := units.ParseNumberResolution(num); err == nil {
+	if n, r, ok := scientific(num); ok {
+		v, res = n*u.Factor, r*u.Factor
+	} else if n, r, err := units.ParseNumberResolution(num); err == nil {
 		if hasMagnitude(num) {
 			if !scalable {
 				return 0, 0, fail("value", "%q has a magnitude (万, 亿 …), which a %s cannot have: type it in %s, e.g. 31.5", raw, kindName(ind.Kind), ind.DisplayUnit)
@@ -253,6 +312,23 @@ func Value(text, unit string, ind obs.Indicator) (float64, float64, *Error) {
 		return 0, 0, fail("value", "%v: check the unit and the magnitude (the value is read in %s)", err, u.Name)
 	}
 	return v, res, nil
+}
+
+var sciRE = regexp.MustCompile(`^([0-9]+)(?:\.([0-9]+))?[eE]([+-]?[0-9]{1,3})$`)
+
+// scientific reads a number in scientific notation as Excel shows large ones
+// ("4.5E+11") and the step of its last digit.
+func scientific(s string) (v, res float64, ok bool) {
+	m := sciRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(v, 0) {
+		return 0, 0, false
+	}
+	exp, _ := strconv.Atoi(m[3])
+	return v, math.Pow10(exp - len(m[2])), true
 }
 
 func magnitudeHint(scalable bool) string {
@@ -297,17 +373,6 @@ func provenance(o *obs.Observation, in Input) *Error {
 	o.URL = strings.TrimSpace(in.SourceURL)
 	o.Quote = strings.TrimSpace(in.Quote)
 	o.Note = strings.TrimSpace(in.Note)
-	for _, f := range []struct {
-		name, v string
-		max     int
-	}{{"source_url", o.URL, MaxURLBytes}, {"quote", o.Quote, MaxQuoteBytes}, {"note", o.Note, MaxNoteBytes}} {
-		if !utf8.ValidString(f.v) {
-			return fail(f.name, "not valid UTF-8: save the text as UTF-8")
-		}
-		if len(f.v) > f.max {
-			return fail(f.name, "%d bytes long; at most %d are kept: shorten it (quote the sentence the figure is in, not the page)", len(f.v), f.max)
-		}
-	}
 	if o.URL != "" {
 		if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fail("source_url", "%q is not an absolute http(s) URL: paste the release's address, e.g. https://tjj.sz.gov.cn/…, or name the document in quote", o.URL)

@@ -33,6 +33,8 @@ func TestFigureAccepts(t *testing.T) {
 		{"count with magnitude", Input{Indicator: "international_standards", Period: "2024", Value: "0.3万", SourceURL: src}, "2024-12", obs.BasisStock, 3000, 1000},
 		{"quarter ytd is its last month", Input{Indicator: "retail_sales", Period: "2025年第三季度", Basis: "ytd", Value: "7,000", SourceURL: src}, "2025-09", obs.BasisYTD, 7e11, 1e8},
 		{"rate monthly average", Input{Indicator: "usd_cny_rate", Period: "2025/10", Basis: "month", Value: "7.12", SourceURL: src}, "2025-10", obs.BasisMonth, 7.12, 0.01},
+		{"scientific notation, as Excel shows large numbers", Input{Indicator: "goods_trade", Period: "2024", Value: "4.5E+11", Unit: "USD", SourceURL: src}, "2024", obs.BasisYear, 4.5e11, 1e10},
+		{"scientific notation in the display unit", Input{Indicator: "goods_trade_cny", Period: "2024", Value: "4.5e4", SourceURL: src}, "2024", obs.BasisYear, 4.5e12, 1e11},
 		{"the last complete month", Input{Indicator: "port_container_throughput", Period: "2025-11", Basis: "month", Value: "300", SourceURL: src}, "2025-11", obs.BasisMonth, 3e6, 1e4},
 	}
 	for _, tc := range tests {
@@ -88,6 +90,8 @@ func TestFigureRefuses(t *testing.T) {
 		{"no provenance", with(func(i *Input) { i.SourceURL = "" }), "source_url", "missing: give the URL of the release, or name the document and table the figure comes from (quote)"},
 		{"not a URL", with(func(i *Input) { i.SourceURL = "javascript:alert(1)" }), "source_url", `"javascript:alert(1)" is not an absolute http(s) URL: …`},
 		{"note too long", with(func(i *Input) { i.Note = strings.Repeat("注", 700) }), "note", "2100 bytes long; at most 2000 are kept: shorten it (quote the sentence the figure is in, not the page)"},
+		{"value too long", with(func(i *Input) { i.Value = strings.Repeat("9", 101) }), "value", "101 bytes long; a number has at most 100"},
+		{"indicator too long, not echoed", with(func(i *Input) { i.Indicator = strings.Repeat("x", 1<<20) }), "indicator", "1048576 bytes long; at most 100 are kept: shorten it"},
 		{"broken UTF-8", with(func(i *Input) { i.Quote = "\xff\xfe" }), "quote", "not valid UTF-8: save the text as UTF-8"},
 	}
 	for _, tc := range tests {
@@ -209,5 +213,41 @@ func TestParsePeriod(t *testing.T) {
 		if _, err := ParsePeriod(bad); err == nil {
 			t.Errorf("ParsePeriod(%q) accepted", bad)
 		}
+	}
+}
+
+// TestProblems: an import lists every problem of a row; a check that needs a refused
+// field is skipped, and a field too long stops the rest.
+func TestProblems(t *testing.T) {
+	tests := []struct {
+		name string
+		in   Input
+		want []string
+	}{
+		{"independent fields", Input{Indicator: "retail_sales", Period: "2024-13", Basis: "ytd", Value: "abc", SourceURL: "ftp://x"},
+			[]string{"period", "value", "source_url"}},
+		{"no indicator: no basis or value checks", Input{Period: "2024", Basis: "nonsense", Value: "abc", Quote: "q"},
+			[]string{"indicator"}},
+		{"a bad basis skips the period type", Input{Indicator: "retail_sales", Period: "2024-06", Basis: "weekly", Value: "7200", Quote: "q"},
+			[]string{"basis"}},
+		{"too long stops the rest", Input{Indicator: "gdp", Period: "x", Value: "abc", Note: strings.Repeat("n", MaxNoteBytes+1)},
+			[]string{"note"}},
+		{"all good", Input{Indicator: "retail_sales", Period: "2024", Value: "10500", Quote: "q"}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs := Problems(tc.in, now)
+			var got []string
+			for _, e := range errs {
+				got = append(got, e.Field)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("fields %v, want %v (%v)", got, tc.want, errs)
+			}
+			_, first := Figure(tc.in, now)
+			if (first == nil) != (len(errs) == 0) || first != nil && *first != *errs[0] {
+				t.Errorf("Figure = %v, want the first of Problems %v", first, errs)
+			}
+		})
 	}
 }

@@ -123,54 +123,75 @@ func (s *Store) Dir() string { return s.dir }
 
 // Put implements store.Store.
 func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome, error) {
-	if err := store.Check(os); err != nil {
+	return s.PutWithAudit(ctx, os, nil)
+}
+
+// PutWithAudit implements store.Store: the observations and the audit records are
+// written in one transaction (shared with concurrent writers), so one fsync makes
+// both durable and a crash before it leaves neither.
+func (s *Store) PutWithAudit(ctx context.Context, os []obs.Observation, rs []store.AuditRecord) ([]store.Outcome, error) {
+	fail := func(err error) ([]store.Outcome, error) {
 		s.writes.WithLabelValues("error").Add(float64(len(os)))
 		return nil, err
+	}
+	if err := store.Check(os); err != nil {
+		return fail(err)
+	}
+	recs, err := store.PrepareAudit(rs, time.Now())
+	if err != nil {
+		return fail(err)
 	}
 	if err := ctx.Err(); err != nil {
-		s.writes.WithLabelValues("error").Add(float64(len(os)))
-		return nil, err
+		return fail(err)
 	}
 	outcomes := make([]store.Outcome, len(os))
-	if len(os) == 0 {
+	if len(os) == 0 && len(recs) == 0 {
 		return outcomes, nil
 	}
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		ob, rb := tx.Bucket(bucketObservations), tx.Bucket(bucketRevisions)
-		now := time.Now()
-		for i := range os {
-			o := os[i]
-			k := store.KeyBytes(o.Key())
-			var prev obs.Observation
-			if v := ob.Get(k); v != nil {
-				if err := json.Unmarshal(v, &prev); err != nil {
-					return fmt.Errorf("decode stored %s: %w", o.Key(), err)
-				}
-				if !o.Supersedes(prev) {
-					outcomes[i] = store.Unchanged
-					continue
-				}
-				outcomes[i] = store.Updated
-				if !o.SameFigure(prev) { // a revision is a changed figure, not provenance alone
-					if err := s.putRevision(rb, o, prev, now); err != nil {
-						return err
-					}
-				}
-			} else {
-				outcomes[i] = store.Created
-			}
-			if err := putJSON(ob, k, o); err != nil {
-				return err
-			}
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		if err := s.putObservations(tx, os, outcomes); err != nil {
+			return err
 		}
-		return nil
+		return appendAudit(tx, recs)
 	})
 	if err != nil {
-		s.writes.WithLabelValues("error").Add(float64(len(os)))
-		return nil, fmt.Errorf("embedded store: put: %w", err)
+		return fail(fmt.Errorf("embedded store: put: %w", err))
 	}
 	s.writes.WithLabelValues("ok").Add(float64(len(os)))
 	return outcomes, nil
+}
+
+// putObservations upserts os in tx, recording revisions, and sets their outcomes. It
+// derives everything from tx, so it may run again (package groupcommit).
+func (s *Store) putObservations(tx *bolt.Tx, os []obs.Observation, outcomes []store.Outcome) error {
+	ob, rb := tx.Bucket(bucketObservations), tx.Bucket(bucketRevisions)
+	now := time.Now()
+	for i := range os {
+		o := os[i]
+		k := store.KeyBytes(o.Key())
+		var prev obs.Observation
+		if v := ob.Get(k); v != nil {
+			if err := json.Unmarshal(v, &prev); err != nil {
+				return fmt.Errorf("decode stored %s: %w", o.Key(), err)
+			}
+			if !o.Supersedes(prev) {
+				outcomes[i] = store.Unchanged
+				continue
+			}
+			outcomes[i] = store.Updated
+			if !o.SameFigure(prev) { // a revision is a changed figure, not provenance alone
+				if err := s.putRevision(rb, o, prev, now); err != nil {
+					return err
+				}
+			}
+		} else {
+			outcomes[i] = store.Created
+		}
+		if err := putJSON(ob, k, o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // putRevision records that o replaced the figure of prev, dated now or 1 ns after the

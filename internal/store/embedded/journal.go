@@ -34,39 +34,38 @@ func (s *Store) AppendAudit(ctx context.Context, rs []store.AuditRecord) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	now := time.Now()
-	recs := make([]store.AuditRecord, len(rs))
-	for i := range rs {
-		recs[i] = store.NormalizeAudit(rs[i], now)
-	}
-	if err := store.CheckAudit(recs); err != nil {
+	recs, err := store.PrepareAudit(rs, time.Now())
+	if err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		ab, sb := tx.Bucket(bucketAudit), tx.Bucket(bucketAuditSeries)
-		for _, r := range recs {
-			series := store.AuditSeries(r)
-			last, _ := store.ParseTimeKey(sb.Get(series))
-			r.Time = store.NextAuditTime(r.Time, last)
-			tk := store.TimeKey(r.Time)
-			if err := sb.Put(series, tk); err != nil {
-				return err
-			}
-			seq, err := ab.NextSequence()
-			if err != nil {
-				return err
-			}
-			if err := putJSON(ab, append(tk, seqKey(seq)...), r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.update(ctx, func(tx *bolt.Tx) error { return appendAudit(tx, recs) }); err != nil {
 		return fmt.Errorf("embedded store: append audit: %w", err)
+	}
+	return nil
+}
+
+// appendAudit writes prepared audit records (store.PrepareAudit) in tx, each dated
+// uniquely within its series. It derives everything from tx, so it may run again.
+func appendAudit(tx *bolt.Tx, recs []store.AuditRecord) error {
+	ab, sb := tx.Bucket(bucketAudit), tx.Bucket(bucketAuditSeries)
+	for _, r := range recs {
+		series := store.AuditSeries(r)
+		last, _ := store.ParseTimeKey(sb.Get(series))
+		r.Time = store.NextAuditTime(r.Time, last)
+		tk := store.TimeKey(r.Time)
+		if err := sb.Put(series, tk); err != nil {
+			return err
+		}
+		seq, err := ab.NextSequence()
+		if err != nil {
+			return err
+		}
+		if err := putJSON(ab, append(tk, seqKey(seq)...), r); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -150,17 +150,29 @@ func (s *Store) Quarantined() ([]spool.QuarantinedEntry, error) { return s.spool
 // Put implements store.Store. The outcomes are decided against what InfluxDB holds
 // plus what is still spooled; before the spool ever reached InfluxDB they are Queued.
 func (s *Store) Put(ctx context.Context, os []obs.Observation) ([]store.Outcome, error) {
-	if err := store.Check(os); err != nil {
+	return s.PutWithAudit(ctx, os, nil)
+}
+
+// PutWithAudit implements store.Store: the observations and the audit records are
+// one spool append (one transaction, one fsync), delivered to InfluxDB in order.
+func (s *Store) PutWithAudit(ctx context.Context, os []obs.Observation, rs []store.AuditRecord) ([]store.Outcome, error) {
+	fail := func(err error) ([]store.Outcome, error) {
 		s.writes.WithLabelValues("error").Add(float64(len(os)))
 		return nil, err
 	}
-	out, err := s.spool.Enqueue(os)
+	if err := store.Check(os); err != nil {
+		return fail(err)
+	}
+	recs, err := store.PrepareAudit(rs, time.Now())
 	if err != nil {
-		s.writes.WithLabelValues("error").Add(float64(len(os)))
-		return nil, fmt.Errorf("influx store: put: %w", err)
+		return fail(err)
+	}
+	out, _, err := s.spool.EnqueueWithAudit(os, recs)
+	if err != nil {
+		return fail(fmt.Errorf("influx store: put: %w", err))
 	}
 	s.writes.WithLabelValues("ok").Add(float64(len(os)))
-	if slices.ContainsFunc(out, func(o store.Outcome) bool { return o != store.Unchanged }) {
+	if len(recs) > 0 || slices.ContainsFunc(out, func(o store.Outcome) bool { return o != store.Unchanged }) {
 		s.deliver(ctx)
 	}
 	return out, nil

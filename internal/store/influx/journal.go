@@ -29,12 +29,8 @@ func (s *Store) AppendAudit(ctx context.Context, rs []store.AuditRecord) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	now := time.Now()
-	recs := make([]store.AuditRecord, len(rs))
-	for i := range rs {
-		recs[i] = store.NormalizeAudit(rs[i], now)
-	}
-	if err := store.CheckAudit(recs); err != nil {
+	recs, err := store.PrepareAudit(rs, time.Now())
+	if err != nil {
 		return err
 	}
 	if _, err := s.spool.EnqueueAudit(recs); err != nil {

@@ -389,63 +389,83 @@ func (s *Spool) tick(now time.Time) time.Time {
 // When Enqueue returns nil, the spooled writes are on disk (fsynced); concurrent
 // appends share a transaction and its fsync (package groupcommit).
 func (s *Spool) Enqueue(os []obs.Observation) ([]store.Outcome, error) {
+	outcomes, _, err := s.EnqueueWithAudit(os, nil)
+	return outcomes, err
+}
+
+// EnqueueWithAudit is Enqueue and EnqueueAudit in one append: the observations'
+// intents and the audit records' are written in one transaction, so a crash leaves
+// all of them spooled or none. It returns the outcomes and the records as they will
+// be stored.
+func (s *Spool) EnqueueWithAudit(os []obs.Observation, rs []store.AuditRecord) ([]store.Outcome, []store.AuditRecord, error) {
 	outcomes := make([]store.Outcome, len(os))
-	if len(os) == 0 {
-		return outcomes, nil
+	recs := make([]store.AuditRecord, len(rs))
+	if len(os) == 0 && len(rs) == 0 {
+		return outcomes, recs, nil
 	}
 	err := s.commits.Update(context.Background(), func(tx *bolt.Tx) error {
 		if s.closed {
 			return ErrClosed
 		}
-		now := s.opts.Now()
-		ob := tx.Bucket(bucketOutbox)
-		ob.FillPercent = 1
-		buf := make([]byte, 0, 512*len(os))
-		added := false
-		for i := range os {
-			o := &os[i]
-			k := o.Key()
-			prev, have := s.tent.pending[k]
-			if !have {
-				prev, have = s.pending[k]
-			}
-			if !have && s.bootstrapped {
-				prev.o, have = s.ledger[k]
-			}
-			switch {
-			case have && !o.Supersedes(prev.o):
-				outcomes[i] = store.Unchanged
-				continue
-			case !s.bootstrapped:
-				outcomes[i] = store.Queued
-			case have:
-				outcomes[i] = store.Updated
-			default:
-				outcomes[i] = store.Created
-			}
-			seq, err := ob.NextSequence()
-			if err != nil {
-				return err
-			}
-			it := intent{seq: seq, kind: kindObservation, at: s.tick(now), obs: *o}
-			start := len(buf)
-			buf = encodeIntent(buf, &it)
-			if err := ob.Put(seqKey(seq), buf[start:len(buf):len(buf)]); err != nil {
-				return err
-			}
-			s.tent.pending[k] = pendingEntry{seq: seq, o: *o}
-			s.tent.queue = append(s.tent.queue, it)
-			added = true
+		if err := s.addObservations(tx, os, outcomes); err != nil {
+			return err
 		}
-		if !added {
-			return nil
-		}
-		return tx.Bucket(bucketMeta).Put(metaClock, binary.BigEndian.AppendUint64(nil, uint64(s.clock)))
+		return s.addIntents(tx, len(rs), s.fillAudit(rs, recs))
 	})
 	if err != nil {
-		return nil, s.appendError(err)
+		return nil, nil, s.appendError(err)
 	}
-	return outcomes, nil
+	return outcomes, recs, nil
+}
+
+// addObservations appends to tx the intents of the observations in os that change
+// what the database holds and sets every outcome. It runs inside an append
+// transaction (mu held, tent reset), so it may run again.
+func (s *Spool) addObservations(tx *bolt.Tx, os []obs.Observation, outcomes []store.Outcome) error {
+	now := s.opts.Now()
+	ob := tx.Bucket(bucketOutbox)
+	ob.FillPercent = 1
+	buf := make([]byte, 0, 512*len(os))
+	added := false
+	for i := range os {
+		o := &os[i]
+		k := o.Key()
+		prev, have := s.tent.pending[k]
+		if !have {
+			prev, have = s.pending[k]
+		}
+		if !have && s.bootstrapped {
+			prev.o, have = s.ledger[k]
+		}
+		switch {
+		case have && !o.Supersedes(prev.o):
+			outcomes[i] = store.Unchanged
+			continue
+		case !s.bootstrapped:
+			outcomes[i] = store.Queued
+		case have:
+			outcomes[i] = store.Updated
+		default:
+			outcomes[i] = store.Created
+		}
+		seq, err := ob.NextSequence()
+		if err != nil {
+			return err
+		}
+		it := intent{seq: seq, kind: kindObservation, at: s.tick(now), obs: *o}
+		start := len(buf)
+		buf = encodeIntent(buf, &it)
+		if err := ob.Put(seqKey(seq), buf[start:len(buf):len(buf)]); err != nil {
+			return err
+		}
+		s.tent.pending[k] = pendingEntry{seq: seq, o: *o}
+		s.tent.queue = append(s.tent.queue, it)
+		added = true
+	}
+	if !added {
+		return nil
+	}
+	return tx.Bucket(bucketMeta).Put(metaClock, binary.BigEndian.AppendUint64(nil, uint64(s.clock)))
 }
 
 // appendError is the error of a failed append.
@@ -509,8 +529,14 @@ func (s *Spool) EnqueueConflicts(cs []obs.Conflict) error {
 // each dated by store.NextAuditTime against the latest time of its series, so that
 // no two records of a series share a time in the database.
 func (s *Spool) EnqueueAudit(rs []store.AuditRecord) ([]store.AuditRecord, error) {
-	out := make([]store.AuditRecord, len(rs))
-	err := s.appendIntents(len(rs), func(tx *bolt.Tx, i int, it *intent) error {
+	_, recs, err := s.EnqueueWithAudit(nil, rs)
+	return recs, err
+}
+
+// fillAudit describes the intent of rs[i] for addIntents, dating it within its
+// series (in tx's audit_series bucket) and keeping the record as stored in out[i].
+func (s *Spool) fillAudit(rs, out []store.AuditRecord) func(tx *bolt.Tx, i int, it *intent) error {
+	return func(tx *bolt.Tx, i int, it *intent) error {
 		sb := tx.Bucket(bucketAuditSeries)
 		r := rs[i] // from the input each time: the transaction may be attempted again
 		series := store.AuditSeries(r)
@@ -519,11 +545,7 @@ func (s *Spool) EnqueueAudit(rs []store.AuditRecord) ([]store.AuditRecord, error
 		out[i] = r
 		it.kind, it.audit = kindAudit, r
 		return sb.Put(series, store.TimeKey(r.Time))
-	})
-	if err != nil {
-		return nil, err
 	}
-	return out, nil
 }
 
 // EnqueueEvaluations durably appends evaluation records, which must be valid
@@ -537,7 +559,7 @@ func (s *Spool) EnqueueEvaluations(es []store.EvaluationRecord) error {
 }
 
 // appendIntents durably appends n intents that fill describes, in one transaction
-// (shared with concurrent appends); fill may also write to other buckets of tx.
+// (shared with concurrent appends).
 func (s *Spool) appendIntents(n int, fill func(tx *bolt.Tx, i int, it *intent) error) error {
 	if n == 0 {
 		return nil
@@ -546,29 +568,38 @@ func (s *Spool) appendIntents(n int, fill func(tx *bolt.Tx, i int, it *intent) e
 		if s.closed {
 			return ErrClosed
 		}
-		now := s.opts.Now()
-		ob := tx.Bucket(bucketOutbox)
-		ob.FillPercent = 1
-		for i := range n {
-			seq, err := ob.NextSequence()
-			if err != nil {
-				return err
-			}
-			it := intent{seq: seq, at: s.tick(now)}
-			if err := fill(tx, i, &it); err != nil {
-				return err
-			}
-			if err := ob.Put(seqKey(seq), encodeIntent(nil, &it)); err != nil {
-				return err
-			}
-			s.tent.queue = append(s.tent.queue, it)
-		}
-		return tx.Bucket(bucketMeta).Put(metaClock, binary.BigEndian.AppendUint64(nil, uint64(s.clock)))
+		return s.addIntents(tx, n, fill)
 	})
 	if err != nil {
 		return s.appendError(err)
 	}
 	return nil
+}
+
+// addIntents appends to tx n intents that fill describes; fill may also write to
+// other buckets of tx. It runs inside an append transaction, so it may run again.
+func (s *Spool) addIntents(tx *bolt.Tx, n int, fill func(tx *bolt.Tx, i int, it *intent) error) error {
+	if n == 0 {
+		return nil
+	}
+	now := s.opts.Now()
+	ob := tx.Bucket(bucketOutbox)
+	ob.FillPercent = 1
+	for i := range n {
+		seq, err := ob.NextSequence()
+		if err != nil {
+			return err
+		}
+		it := intent{seq: seq, at: s.tick(now)}
+		if err := fill(tx, i, &it); err != nil {
+			return err
+		}
+		if err := ob.Put(seqKey(seq), encodeIntent(nil, &it)); err != nil {
+			return err
+		}
+		s.tent.queue = append(s.tent.queue, it)
+	}
+	return tx.Bucket(bucketMeta).Put(metaClock, binary.BigEndian.AppendUint64(nil, uint64(s.clock)))
 }
 
 // Failing reports whether the last delivery round failed, i.e. the loop is waiting out

@@ -28,6 +28,10 @@ var journalTests = []struct {
 	{"EvaluationsReplaceSameTargetAndTime", testEvaluationsReplace},
 	{"EvaluationsFilters", testEvaluationsFilters},
 	{"EvaluationsInvalidWritesNothing", testEvaluationsInvalid},
+	// PutWithAudit: observations and audit records in one step (audited.go).
+	{"PutWithAudit", testPutWithAudit},
+	{"PutWithAuditInvalidWritesNothing", testPutWithAuditInvalid},
+	{"PutWithAuditConcurrent", testPutWithAuditConcurrent},
 }
 
 func ptr(v float64) *float64 { return &v }
@@ -315,15 +319,21 @@ func testAuditInvalid(t *testing.T, s store.Store) {
 }
 
 func testAuditConcurrent(t *testing.T, s store.Store) {
-	const workers, each = 6, 5
+	concurrentAudit(t, s, func(_, _ int, r store.AuditRecord) error { return s.AppendAudit(ctx(t), []store.AuditRecord{r}) })
+}
+
+// concurrentAudit runs auditWorkers writers of auditEach records each, all of one
+// series and one instant, through write (worker, index, record), and checks that
+// none overwrote another: the records come back a nanosecond apart.
+func concurrentAudit(t *testing.T, s store.Store, write func(w, i int, r store.AuditRecord) error) {
 	var wg sync.WaitGroup
-	errs := make(chan error, workers*each)
-	for w := range workers {
+	errs := make(chan error, auditWorkers*auditEach)
+	for w := range auditWorkers {
 		wg.Go(func() {
-			for i := range each {
+			for i := range auditEach {
 				r := SampleAudit("zhang.wei", base) // one series, one instant
 				r.Detail = fmt.Sprintf("worker %d record %d", w, i)
-				if err := s.AppendAudit(ctx(t), []store.AuditRecord{r}); err != nil {
+				if err := write(w, i, r); err != nil {
 					errs <- err
 					return
 				}
@@ -336,8 +346,8 @@ func testAuditConcurrent(t *testing.T, s store.Store) {
 		t.Error(err)
 	}
 	got := audit(t, s, store.AuditFilter{})
-	if len(got) != workers*each {
-		t.Fatalf("got %d records, want %d", len(got), workers*each)
+	if len(got) != auditWorkers*auditEach {
+		t.Fatalf("got %d records, want %d", len(got), auditWorkers*auditEach)
 	}
 	seen := map[string]bool{}
 	for i, r := range got {
@@ -346,10 +356,13 @@ func testAuditConcurrent(t *testing.T, s store.Store) {
 			t.Errorf("record %d at %v, want %v (one ns after the one before)", i, r.Time, want)
 		}
 	}
-	if len(seen) != workers*each {
-		t.Errorf("%d distinct records, want %d", len(seen), workers*each)
+	if len(seen) != auditWorkers*auditEach {
+		t.Errorf("%d distinct records, want %d", len(seen), auditWorkers*auditEach)
 	}
 }
+
+// The writers and records of concurrentAudit.
+const auditWorkers, auditEach = 6, 5
 
 // SampleEvaluation returns a verdict record of target at t.
 func SampleEvaluation(target string, t time.Time, status string) store.EvaluationRecord {
@@ -492,13 +505,19 @@ func testJournalPersistence(t *testing.T, s store.Store, reopen func(t *testing.
 	appendAudit(t, s, a)
 	appendEvaluations(t, s, e)
 
+	o := Sample("services_trade", "2024", obs.BasisYear, obs.KindManual, 1.3e11)
+	ra := entryAudit(o, base, nil)
+	putWithAudit(t, s, []obs.Observation{o}, ra)
+
 	s = reopen(t, s)
-	EqualAudit(t, utcAudit(a), audit(t, s, store.AuditFilter{}))
+	EqualAudit(t, utcAudit(a), audit(t, s, store.AuditFilter{Action: store.AuditRevise}))
+	EqualAudit(t, utcAudit(ra), audit(t, s, store.AuditFilter{Action: store.AuditCreate}))
+	EqualObservations(t, []obs.Observation{o}, query(t, s, store.Filter{}))
 	EqualEvaluations(t, utcEvaluations(e), evaluations(t, s, store.EvaluationFilter{}))
 	// The reopened store still keeps the times of a series unique.
 	b := SampleAudit("zhang.wei", base)
 	b.Reason = "after the restart"
 	appendAudit(t, s, b)
 	b.Time = base.Add(time.Nanosecond)
-	EqualAudit(t, utcAudit(a, b), audit(t, s, store.AuditFilter{}))
+	EqualAudit(t, utcAudit(a, b), audit(t, s, store.AuditFilter{Action: store.AuditRevise}))
 }
