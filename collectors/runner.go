@@ -8,7 +8,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,6 +72,9 @@ type Runner struct {
 	entries map[string]cron.EntryID
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
+	runCtx  context.Context        // the context of scheduled runs (Start's, until Stop)
+	chain   cron.Chain             // wraps every scheduled job
+	busy    map[string]*sync.Mutex // held while a scheduled run of the collector runs
 }
 
 // NewRunner returns a Runner for opts.Collectors.
@@ -114,8 +116,9 @@ func NewRunner(opts RunnerOptions) (*Runner, error) {
 
 // Names returns the names of the runner's collectors, in the order given.
 func (r *Runner) Names() []string {
-	names := make([]string, len(r.cols))
-	for i, c := range r.cols {
+	cols, _, _ := r.current()
+	names := make([]string, len(cols))
+	for i, c := range cols {
 		names[i] = c.Name()
 	}
 	return names
@@ -202,7 +205,8 @@ func (run *Run) Articles() int {
 // a panic, or a store failure. Whatever was read before a failure is still checked and
 // written (unless opts.DryRun).
 func (r *Runner) RunOnce(ctx context.Context, name string, opts RunOptions) (*Run, error) {
-	c, ok := r.byName[name]
+	_, byName, cfg := r.current()
+	c, ok := byName[name]
 	if !ok {
 		return nil, fmt.Errorf("collector %q is not running here (have: %v)", name, r.Names())
 	}
@@ -210,7 +214,7 @@ func (r *Runner) RunOnce(ctx context.Context, name string, opts RunOptions) (*Ru
 		opts.Trigger = TriggerManual
 	}
 	run := &Run{Collector: name, Trigger: opts.Trigger, DryRun: opts.DryRun, Started: r.now()}
-	if col := r.cfg[name]; col != nil && col.Timeout > 0 {
+	if col := cfg[name]; col != nil && col.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, col.Timeout)
 		defer cancel()
@@ -522,9 +526,13 @@ func (r *Runner) Start(ctx context.Context) error {
 	// Recover is last in the chain, so it sits inside SkipIfStillRunning: a panic is
 	// caught before it could leave the "still running" mark set.
 	chain := cron.NewChain(cron.SkipIfStillRunning(cl), cron.Recover(cl))
-	for _, c := range r.cols {
+	r.mu.Lock()
+	r.runCtx, r.chain = ctx, chain
+	r.mu.Unlock()
+	cols, _, cfg := r.current()
+	for _, c := range cols {
 		name := c.Name()
-		col := r.cfg[name]
+		col := cfg[name]
 		if col == nil || !col.Enabled {
 			continue
 		}
@@ -533,14 +541,7 @@ func (r *Runner) Start(ctx context.Context) error {
 			cancel()
 			return fmt.Errorf("collector %s: schedule %q: %w", name, col.Schedule, err)
 		}
-		var started atomic.Bool
-		job := chain.Then(cron.FuncJob(func() {
-			trigger := TriggerSchedule
-			if !started.Swap(true) {
-				trigger = TriggerStartup
-			}
-			_, _ = r.RunOnce(ctx, name, RunOptions{Trigger: trigger})
-		}))
+		job := r.job(name, true)
 		id := r.cron.Schedule(sched, job)
 		r.mu.Lock()
 		r.entries[name] = id

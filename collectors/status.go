@@ -96,13 +96,14 @@ func fmtTime(t time.Time) string {
 
 func (r *Runner) statusPage() statusPage {
 	page := statusPage{Generated: fmtTime(r.now())}
-	for _, c := range r.cols {
+	cols, _, cfg := r.current()
+	for _, c := range cols {
 		name := c.Name()
 		sc := statusCollector{Name: name, NameZH: collectorNamesZH[name], Next: fmtTime(r.next(name))}
 		if sc.NameZH == "" {
 			sc.NameZH = name
 		}
-		if col := r.cfg[name]; col != nil {
+		if col := cfg[name]; col != nil {
 			sc.Enabled, sc.Schedule = col.Enabled, col.Schedule
 		}
 		runs := r.Runs(name)

@@ -3,13 +3,24 @@
 # machine with only Go and Debian (this is `make test`, and .ci/run calls it):
 #   1. install missing tools (scripts/tools.sh: Debian packages, influxd 1.8.3),
 #   2. start influxd with Flux on a free loopback port in a temporary directory,
-#   3. go vet ./... and go test -race ./... with TRADEMON_TEST_INFLUXDB_URL pointing at
+#   3. go vet ./... and govulncheck ./... against a local vulnerability database
+#      (scripts/vulndb.sh; a known-vulnerable dependency fails the run),
+#   4. go test -race ./... with TRADEMON_TEST_INFLUXDB_URL pointing at
 #      it and TRADEMON_TEST_REQUIRE_INFLUXDB=1, so InfluxDB tests fail, never skip,
-#   4. stop influxd and exit with the tests' status.
-# Extra arguments go to go test (e.g. -run TestX ./internal/importer/).
+#   5. every fuzz target for a few seconds (scripts/fuzz.sh),
+#   6. stop influxd and exit with the tests' status.
+# Extra arguments go to go test (e.g. -run TestX ./internal/importer/); with them, the
+# govulncheck and fuzz steps are skipped (TRADEMON_VULNCHECK=1 keeps govulncheck).
+# TRADEMON_FUZZTIME sets the fuzz budget per target (default 6s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+
+# The Go toolchain trademon is built and tested with. go1.26.8, the machine's own, has
+# reachable vulnerabilities in net/http, crypto/tls, crypto/x509 and html/template that
+# go1.27.3 fixes (govulncheck reports them); the go command fetches it from the module
+# proxy once (about 76 MB). GOTOOLCHAIN=local in the environment keeps the machine's Go.
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 
 log() { echo "ci: $*" >&2; }
 
@@ -88,6 +99,11 @@ export TRADEMON_TEST_REQUIRE_INFLUXDB=1
 status=0
 log "go vet ./..."
 go vet ./... || status=$?
+if [ "$status" -eq 0 ] && { (($# == 0)) || [ "${TRADEMON_VULNCHECK:-}" = 1 ]; }; then
+	log "govulncheck ./... (local database, scripts/vulndb.sh)"
+	bash scripts/vulndb.sh selftest || status=$?
+	if [ "$status" -eq 0 ]; then bash scripts/vulndb.sh check ./... || status=$?; fi
+fi
 if [ "$status" -eq 0 ]; then
 	args=("$@")
 	if ((${#args[@]} == 0)); then args=(./...); fi
@@ -95,6 +111,11 @@ if [ "$status" -eq 0 ]; then
 	# -artifacts keeps what tests save (the overview page's screenshot) under out/.
 	mkdir -p "$ROOT/out"
 	go test -race -timeout 30m -artifacts -outputdir "$ROOT/out" "${args[@]}" || status=$?
+fi
+# Every fuzz target for a fixed budget (scripts/fuzz.sh; `make fuzz` runs longer).
+if [ "$status" -eq 0 ] && (($# == 0)); then
+	log "fuzz: every target for ${TRADEMON_FUZZTIME:-6s}"
+	FUZZTIME=${TRADEMON_FUZZTIME:-6s} bash scripts/fuzz.sh || status=$?
 fi
 if [ "$status" -ne 0 ]; then
 	log "FAILED (status $status)"

@@ -35,6 +35,8 @@ fi
 if [ ! -x "$ROOT/.tools/bin/influxd" ]; then
 	log "building influxd $INFLUXD_VERSION into .tools/bin (a few minutes, once)"
 	mkdir -p "$ROOT/.tools/bin"
-	GOBIN="$ROOT/.tools/bin" GOFLAGS=-mod=mod go install "github.com/influxdata/influxdb/cmd/influxd@$INFLUXD_VERSION"
+	# GOTOOLCHAIN=local: influxd is built with the machine's own Go, as it always was,
+	# whatever toolchain trademon itself uses (scripts/ci-test.sh).
+	GOTOOLCHAIN=local GOBIN="$ROOT/.tools/bin" GOFLAGS=-mod=mod go install "github.com/influxdata/influxdb/cmd/influxd@$INFLUXD_VERSION"
 fi
 log "ready: promtool $(command -v promtool), alertmanager $(command -v prometheus-alertmanager), chromium $(command -v chromium), influxd $ROOT/.tools/bin/influxd"

@@ -72,12 +72,16 @@ var tradSet = func() (set [0x10000 / 64]uint64) {
 // removed, other runs of spaces collapsed to one, and line breaks kept as paragraph
 // breaks (one "\n" between non-empty lines).
 func Normalize(s string) string {
-	s = units.Normalize(s)
+	// Invalid bytes and control characters go first, before NFKC, so that what they
+	// interrupted (a pinyin annotation, "标(\x99biāo)", or a character NFKC decomposes)
+	// is seen whole: Normalize is idempotent.
+	clean := strings.Map(dropGarbage, s)
+	dropped := clean != s // a byte or an annotation was dropped: marks may need recomposing
+	s = units.Normalize(clean)
 	var b strings.Builder
 	b.Grow(len(s))
 	var prev rune // last rune written, 0 at a line start
 	pendingSpace, pendingNewline := false, false
-	dropped := false // a byte or an annotation was dropped: marks may need recomposing
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
@@ -191,4 +195,13 @@ func pinyinLen(s string) int {
 		i += size
 	}
 	return 0
+}
+
+// dropGarbage maps invalid UTF-8 (which strings.Map sees as utf8.RuneError) and control
+// characters other than white space to nothing.
+func dropGarbage(r rune) rune {
+	if r == utf8.RuneError || (unicode.IsControl(r) && !unicode.IsSpace(r)) {
+		return -1
+	}
+	return r
 }

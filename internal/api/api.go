@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/trademon/trademon/internal/auth"
 	"github.com/trademon/trademon/internal/entry"
@@ -207,6 +208,11 @@ func (a *API) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, a.MaxBodyBytes))
 	if err != nil {
 		a.fail(w, err)
+		return false
+	}
+	// encoding/json would turn invalid UTF-8 into U+FFFD and store the garbage.
+	if !utf8.Valid(body) {
+		server.Error(w, http.StatusBadRequest, "invalid JSON: the body is not valid UTF-8: send UTF-8 text")
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

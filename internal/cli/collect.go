@@ -44,6 +44,13 @@ func httpCacheDir(cfg *settings.Config) string {
 // collectors built from their config sections (only the one named, enabled or not, or
 // every enabled one), and a runner writing to st with its metrics in reg.
 func collectorRunner(cfg *settings.Config, st store.Store, reg prometheus.Registerer, logger *slog.Logger, only string) (*collectors.Runner, error) {
+	runner, _, err := collectorRunnerFetcher(cfg, st, reg, logger, only)
+	return runner, err
+}
+
+// collectorRunnerFetcher is collectorRunner, also returning the shared fetcher (serve
+// builds the collectors of a reloaded config with it).
+func collectorRunnerFetcher(cfg *settings.Config, st store.Store, reg prometheus.Registerer, logger *slog.Logger, only string) (*collectors.Runner, *fetch.Fetcher, error) {
 	f, err := fetch.New(cfg.Fetch, fetch.Options{
 		CacheDir:   httpCacheDir(cfg),
 		HostDelays: fetch.HostDelays(cfg.Collectors),
@@ -51,16 +58,17 @@ func collectorRunner(cfg *settings.Config, st store.Store, reg prometheus.Regist
 		Logger:     logger.With("component", "fetch"),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cols, err := collectors.Build(cfg.Collectors, collectors.Deps{Fetcher: f, Logger: logger}, only)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return collectors.NewRunner(collectors.RunnerOptions{
+	runner, err := collectors.NewRunner(collectors.RunnerOptions{
 		Collectors: cols, Config: cfg.Collectors, Store: st, Registerer: reg,
 		Logger: logger.With("component", "collectors"),
 	})
+	return runner, f, err
 }
 
 func (a *app) collectCmd() *cobra.Command {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,7 +34,12 @@ the overview page and the API.
 With no config file it uses the built-in defaults: an embedded store in ./data and
 127.0.0.1:8080. SIGINT or SIGTERM shuts it down gracefully: it stops accepting,
 lets requests in flight finish (10s at most), and closes the store, which flushes
-what it holds.`,
+what it holds. SIGHUP, or POST /-/reload by an admin, reloads the config file: the
+targets and tasks files (for the evaluation), the users file and the collectors
+(enabled, schedules, sources, timeouts) switch over together, or, if anything is
+broken, nothing changes and
+trademon_config_last_reload_successful drops to 0; listen, store, fetch and history
+take effect only at the next start.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context())
@@ -106,7 +112,11 @@ func (a *app) serve(ctx context.Context) (err error) {
 		return err
 	}
 
-	runner, err := collectorRunner(cfg, st, reg, log, "")
+	runner, fetcher, err := collectorRunnerFetcher(cfg, st, reg, log, "")
+	if err != nil {
+		return err
+	}
+	reloader, err := a.newReloader(cfg, eval, runner, fetcher, staff, reg, log)
 	if err != nil {
 		return err
 	}
@@ -121,6 +131,7 @@ func (a *app) serve(ctx context.Context) (err error) {
 	srv.Handle("GET /api/v1/targets", overview.TargetsAPI{Evaluator: eval})
 	srv.Handle("GET /api/v1/targets/{id}", overview.TargetAPI{Evaluator: eval})
 	staff.mount(srv, reg, st, cfg, log)
+	srv.Handle("POST /-/reload", adminOnly(staff.auth, reloader.Handler()))
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -133,6 +144,7 @@ func (a *app) serve(ctx context.Context) (err error) {
 	// Background work: the evaluation refresher and the collector runner run until ctx
 	// ends, and are stopped before the store closes (deferred above).
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	reloader.WatchSignals(bg, syscall.SIGHUP)
 	evalDone := make(chan struct{})
 	go func() {
 		defer close(evalDone)

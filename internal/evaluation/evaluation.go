@@ -109,11 +109,12 @@ func (s *Service) Refresh(ctx context.Context) error {
 		s.logger.Warn("target evaluation failed", "err", err)
 		return err
 	}
+	ts, tasks := s.plan()
 	ix := targets.NewIndex(all, at)
 	snap := Snapshot{
-		Targets:  s.targets,
-		Verdicts: ix.EvaluateAll(s.targets),
-		Tasks:    s.currentTasks(),
+		Targets:  ts,
+		Verdicts: ix.EvaluateAll(ts),
+		Tasks:    s.withStatus(tasks),
 		Latest:   ix.Obs().Latest(),
 		Index:    ix,
 		At:       at,
@@ -126,7 +127,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	}
 	s.m.refreshes.WithLabelValues("ok").Inc()
 	s.m.duration.Set(time.Since(start).Seconds())
-	s.logger.Debug("targets evaluated", "observations", len(all), "targets", len(s.targets), "took", time.Since(start))
+	s.logger.Debug("targets evaluated", "observations", len(all), "targets", len(ts), "took", time.Since(start))
 	if s.onSnap != nil {
 		s.onSnap(ctx, snap)
 	}
@@ -135,12 +136,18 @@ func (s *Service) Refresh(ctx context.Context) error {
 
 // currentTasks returns the tasks with the statuses staff recorded.
 func (s *Service) currentTasks() []targets.Task {
+	_, tasks := s.plan()
+	return s.withStatus(tasks)
+}
+
+// withStatus returns tasks with the statuses staff recorded.
+func (s *Service) withStatus(tasks []targets.Task) []targets.Task {
 	if s.status == nil {
-		return s.tasks
+		return tasks
 	}
 	recorded := s.status()
-	out := make([]targets.Task, len(s.tasks))
-	for i, t := range s.tasks {
+	out := make([]targets.Task, len(tasks))
+	for i, t := range tasks {
 		if st, ok := recorded[t.Number]; ok {
 			t.Status = st
 		}

@@ -24,7 +24,7 @@ type Query struct {
 func (q Query) IsZero() bool { return q.At.IsZero() && q.Known.IsZero() }
 
 // Targets returns the targets the service evaluates, in the order of the targets file.
-func (s *Service) Targets() []targets.Target { return s.targets }
+func (s *Service) Targets() []targets.Target { ts, _ := s.plan(); return ts }
 
 // Index returns the evaluation index for q: the cached snapshot's for the zero query
 // (an error before the first evaluation), otherwise one built now from the store.

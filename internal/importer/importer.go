@@ -310,7 +310,7 @@ func (opts Options) observation(name string, rec Record) (obs.Observation, []str
 		return obs.Observation{}, probs // the row is not read further: its text could be megabytes
 	}
 	if strings.TrimSpace(in.Quote) == "" {
-		in.Quote = autoQuote(name, rec)
+		in.Origin = autoQuote(name, rec)
 	}
 	o, errs := validate.Problems(in, opts.Now)
 	var probs []string

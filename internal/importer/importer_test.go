@@ -137,7 +137,7 @@ func TestPrepareRows(t *testing.T) {
 			"2: value: \"12,5OO\" is not a number: type digits such as 1,300.7 or １３００.７, or with a magnitude such as 1.25万亿 (invalid number \"12,5OO\": unexpected 'O')\n" +
 				"3: unit: 亿美元 measures USD, but retail_sales is measured in CNY: use 亿元\n" +
 				"4: indicator: unknown indicator \"gdp\": use one of " + known + "\n" +
-				"5: period: \"2025-13\" is not a period: write a year (2024), a quarter (2024-Q3) or a month (2024-09), or 2024年9月\n" +
+				"5: period: \"2025-13\" is not a period (month must be 01 to 12): write a year (2024), a quarter (2024-Q3) or a month (2024-09), or 2024年9月\n" +
 				"6: basis: \"quarterly\" is not a basis of retail_sales (a flow indicator): use month, ytd, year\n" +
 				"7: period: 2025-12 is in the future: figures exist only for periods that have ended (the latest complete month is 2025-10)\n" +
 				"8: period: 2025-11 has not ended yet, so a ytd figure for it cannot exist: enter a period that has ended (the latest complete month is 2025-10)\n" +

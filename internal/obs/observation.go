@@ -206,6 +206,9 @@ func (o Observation) Validate(now time.Time) error {
 	if ind.Kind == Ratio && o.Value > 1 {
 		return fmt.Errorf("value: %v is a ratio above 1 (enter %% values with unit %%, e.g. 31 %%)", o.Value)
 	}
+	if ind.BaseUnit == Count && o.Value != math.Trunc(o.Value) {
+		return fmt.Errorf("value: %v is not a whole number, but %s counts %s", o.Value, ind.ID, ind.DisplayUnit)
+	}
 	if o.Unit != ind.BaseUnit {
 		return fmt.Errorf("unit: %q is not the base unit of %s (%s)", o.Unit, ind.ID, ind.BaseUnit)
 	}

@@ -45,10 +45,22 @@ func QuarterPeriod(y, q int) Period { return Period{year: y, quarter: q} }
 // MonthPeriod returns the period for month m (1–12) of year y.
 func MonthPeriod(y, m int) Period { return Period{year: y, month: m} }
 
+// PeriodError is the error of ParsePeriod: the text given and what is wrong with it.
+type PeriodError struct {
+	Input string
+	// Why says what is wrong ("month must be 01 to 12").
+	Why string
+}
+
+func (e *PeriodError) Error() string {
+	return fmt.Sprintf("invalid period %q: %s (want YYYY, YYYY-Qn or YYYY-MM)", e.Input, e.Why)
+}
+
 // ParsePeriod parses "2025", "2025-Q3" (also "2025-q3") or "2025-10" (also "2025-1").
+// Its errors are *PeriodError.
 func ParsePeriod(s string) (Period, error) {
 	bad := func(why string) (Period, error) {
-		return Period{}, fmt.Errorf("invalid period %q: %s (want YYYY, YYYY-Qn or YYYY-MM)", s, why)
+		return Period{}, &PeriodError{Input: s, Why: why}
 	}
 	if len(s) < 4 {
 		return bad("too short")

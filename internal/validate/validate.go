@@ -8,6 +8,7 @@
 package validate
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -58,7 +59,11 @@ type Input struct {
 	Unit      string
 	SourceURL string
 	// Quote is the sentence, table cell or document the figure comes from.
-	Quote    string
+	Quote string
+	// Origin is the quote used when Quote is empty: where the figure was read (an
+	// import's file, line and row). It is the system's own text, so it is not checked
+	// for markup the way what people type is.
+	Origin   string
 	Note     string
 	Estimate bool
 }
@@ -174,6 +179,10 @@ func indicator(s string) (obs.Indicator, *Error) {
 	return ind, nil
 }
 
+// periodAttemptRE matches text shaped like a period in the canonical form (2025-13,
+// 2025-Q5, 9999): for it, the parser's reason is worth showing.
+var periodAttemptRE = regexp.MustCompile(`^[0-9]{4}(-[Qq]?[0-9]{1,2})?$`)
+
 func period(s string) (obs.Period, *Error) {
 	s = units.Normalize(s)
 	if s == "" {
@@ -181,7 +190,11 @@ func period(s string) (obs.Period, *Error) {
 	}
 	p, err := ParsePeriod(s)
 	if err != nil {
-		return p, fail("period", "%q is not a period: write a year (2024), a quarter (2024-Q3) or a month (2024-09), or 2024年9月", s)
+		why := ""
+		if pe := (*obs.PeriodError)(nil); errors.As(err, &pe) && periodAttemptRE.MatchString(s) {
+			why = " (" + pe.Why + ")"
+		}
+		return p, fail("period", "%q is not a period%s: write a year (2024), a quarter (2024-Q3) or a month (2024-09), or 2024年9月", s, why)
 	}
 	return p, nil
 }
@@ -373,6 +386,14 @@ func provenance(o *obs.Observation, in Input) *Error {
 	o.URL = strings.TrimSpace(in.SourceURL)
 	o.Quote = strings.TrimSpace(in.Quote)
 	o.Note = strings.TrimSpace(in.Note)
+	for _, f := range []struct{ name, v string }{{"quote", o.Quote}, {"note", o.Note}} {
+		if m := obs.Markup(f.v); m != "" {
+			return fail(f.name, "contains markup (%s…): write plain text, without HTML tags or scripts", m)
+		}
+	}
+	if o.Quote == "" {
+		o.Quote = strings.TrimSpace(in.Origin)
+	}
 	if o.URL != "" {
 		if u, err := url.Parse(o.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fail("source_url", "%q is not an absolute http(s) URL: paste the release's address, e.g. https://tjj.sz.gov.cn/…, or name the document in quote", o.URL)
@@ -391,6 +412,9 @@ func Text(field, s string, max int) *Error {
 	}
 	if len(s) > max {
 		return fail(field, "%d bytes long; at most %d: shorten it", len(s), max)
+	}
+	if m := obs.Markup(s); m != "" {
+		return fail(field, "contains markup (%s…): write plain text, without HTML tags or scripts", m)
 	}
 	return nil
 }

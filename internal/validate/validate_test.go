@@ -65,7 +65,7 @@ func TestFigureRefuses(t *testing.T) {
 		{"no indicator", with(func(i *Input) { i.Indicator = "" }), "indicator", "missing: choose one of airport_international_routes, …"},
 		{"unknown indicator", with(func(i *Input) { i.Indicator = "service_trade" }), "indicator", `unknown indicator "service_trade": use one of airport_international_routes, …`},
 		{"no period", with(func(i *Input) { i.Period = "" }), "period", "missing: give a year (2024), a quarter (2024-Q3) or a month (2024-09)"},
-		{"not a period", with(func(i *Input) { i.Period = "2024-13" }), "period", `"2024-13" is not a period: write a year (2024), a quarter (2024-Q3) or a month (2024-09), or 2024年9月`},
+		{"not a period", with(func(i *Input) { i.Period = "2024-13" }), "period", `"2024-13" is not a period (month must be 01 to 12): write a year (2024), a quarter (2024-Q3) or a month (2024-09), or 2024年9月`},
 		{"period type the indicator lacks", with(func(i *Input) { i.Period = "2024-06"; i.Basis = "ytd" }), "period",
 			"services_trade is published for whole years only, so a ytd figure for 2024-06 does not exist: enter the year (basis year, a period like 2024)"},
 		{"basis the kind lacks", with(func(i *Input) { i.Basis = "stock" }), "basis", `"stock" is not a basis of services_trade (a flow indicator): use month, ytd, year`},
