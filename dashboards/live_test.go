@@ -14,13 +14,6 @@ import (
 	"github.com/trademon/trademon/internal/testutil/influxtest"
 )
 
-// pending are metrics that other parts of trademon add (PLAN "Agreed names"); while the
-// running trademon does not export one at all, the queries on it are skipped with the
-// reason, and once it does they are checked like every other.
-var pending = map[string]string{
-	"trademon_config_last_reload_successful": "config reload (evidence)",
-}
-
 // expectation says what one dashboard query must return on the live stack.
 type expectation struct {
 	// min is the least number of series (PromQL) or rows (Flux).
@@ -29,8 +22,6 @@ type expectation struct {
 	labels []string
 	// indicator binds ${indicator} (default retail_sales).
 	indicator string
-	// needs names a metric, or a Flux field or measurement, that must exist first.
-	needs string
 	// check asserts values; bound holds the variables the query ran with.
 	promCheck func(t *testing.T, bound map[string]string, res []promSeries)
 	fluxCheck func(t *testing.T, rows []influxtest.Row)
@@ -371,14 +362,6 @@ func TestLiveStack(t *testing.T) {
 				}
 				used[key] = true
 				t.Run(q.Where, func(t *testing.T) {
-					if e.needs != "" && !s.has(t, e.needs, string(metrics)) {
-						t.Skipf("%s not built yet", e.needs)
-					}
-					for m, why := range pending {
-						if strings.Contains(q.Text, m) && !strings.Contains(string(metrics), "# TYPE "+m+" ") {
-							t.Skipf("%s is not exported yet (%s)", m, why)
-						}
-					}
 					ind := e.indicator
 					if ind == "" {
 						ind = "retail_sales"
@@ -438,20 +421,6 @@ func (d jsonDashboard) variable(name string) jsonVariable {
 		return jsonVariable{}
 	}
 	return d.Templating.List[i]
-}
-
-// has reports whether what a query needs exists: a measurement or field in the bucket.
-func (s *stack) has(t *testing.T, need, metrics string) bool {
-	kind, name, _ := strings.Cut(need, " ")
-	filter := fmt.Sprintf(`r._measurement == %q`, name)
-	if kind == "field" {
-		filter = fmt.Sprintf(`r._field == %q`, name)
-	}
-	rows, err := s.influx.FluxErr(fmt.Sprintf(`from(bucket: %q) |> %s |> filter(fn: (r) => %s) |> limit(n: 1)`, s.bucket, influxtest.AllTime, filter))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(rows) > 0
 }
 
 func (s *stack) checkProm(t *testing.T, q query, e expectation, bound map[string]string, d jsonDashboard) {
@@ -569,10 +538,6 @@ func testMetricNames(t *testing.T, metrics string) {
 	for where, text := range texts {
 		for _, m := range metricName.FindAllString(text, -1) {
 			if exported[m] {
-				continue
-			}
-			if why, ok := pending[m]; ok {
-				t.Logf("%s: %s not exported yet (%s)", where, m, why)
 				continue
 			}
 			t.Errorf("%s uses %s, which trademon does not export", where, m)
