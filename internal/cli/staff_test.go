@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/trademon/trademon/internal/auth"
+	"github.com/trademon/trademon/internal/testutil/webtest"
 )
 
 // staffUser is a user of the test users file.
@@ -112,42 +111,13 @@ type session struct {
 	csrf string
 }
 
-var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+var csrfRE = webtest.CSRFField
 
 // login logs the user in through the login form.
 func (s *staffServer) login(t *testing.T, u staffUser) *session {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Get(s.url + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	m := csrfRE.FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("login page has no CSRF token:\n%s", page)
-	}
-	res, err = c.PostForm(s.url+"/login", url.Values{"name": {u.name}, "password": {u.password}, "csrf_token": {string(m[1])}, "next": {"/entry"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/entry" {
-		t.Fatalf("login %s: %d %s", u.name, res.StatusCode, res.Header.Get("Location"))
-	}
-	res, err = c.Get(s.url + "/entry")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	m = csrfRE.FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("/entry for %s has no CSRF token:\n%s", u.name, page)
-	}
-	return &session{c: c, csrf: string(m[1])}
+	c, csrf := webtest.Login(t, s.url, u.name, u.password)
+	return &session{c: c, csrf: csrf}
 }
 
 // form posts a form of the session, with its CSRF token unless csrf is false.

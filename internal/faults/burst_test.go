@@ -52,22 +52,13 @@ func postEntry(client *http.Client, base, tok string, i int) (int, error) {
 // through the API.
 func listPort(t *testing.T, base, tok string) map[string][]float64 {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/observations?indicator=port_container_throughput&basis=month", nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var out struct {
 		Observations []struct {
 			Period string  `json:"period"`
 			Value  float64 `json:"value"`
 		} `json:"observations"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("list: %d %v", resp.StatusCode, err)
-	}
+	apiGet(t, base+"/api/v1/observations?indicator=port_container_throughput&basis=month", tok, &out)
 	got := map[string][]float64{}
 	for _, o := range out.Observations {
 		got[o.Period] = append(got[o.Period], o.Value)
@@ -75,26 +66,33 @@ func listPort(t *testing.T, base, tok string) map[string][]float64 {
 	return got
 }
 
-// createAudits counts the audit records of port figures per period.
-func createAudits(t *testing.T, base, tok string) map[string]int {
+// apiGet GETs url with the bearer token tok and decodes the JSON answer into out; it
+// fails t unless the answer is a 200 that decodes.
+func apiGet(t *testing.T, url, tok string, out any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/audit?indicator=port_container_throughput", nil)
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(body, out); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %v %.300s", url, resp.StatusCode, err, body)
+	}
+}
+
+// createAudits counts the audit records of port figures per period.
+func createAudits(t *testing.T, base, tok string) map[string]int {
+	t.Helper()
 	var out struct {
 		Audit []struct {
 			Period string `json:"period"`
 			Action string `json:"action"`
 		} `json:"audit"`
 	}
-	body, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(body, &out); err != nil || resp.StatusCode != 200 {
-		t.Fatalf("audit: %d %v %s", resp.StatusCode, err, body)
-	}
+	apiGet(t, base+"/api/v1/audit?indicator=port_container_throughput", tok, &out)
 	n := map[string]int{}
 	for _, a := range out.Audit {
 		n[a.Period+" "+a.Action]++

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/trademon/trademon/internal/testutil/proc"
+	"github.com/trademon/trademon/internal/testutil/webtest"
 )
 
 // hostileEnv is a serve with users of every kind: root (admin), clerk (editor of
@@ -51,39 +51,8 @@ func newHostileEnv(t *testing.T) *hostileEnv {
 // cookie and the session's CSRF token (from the entry page).
 func (e *hostileEnv) session(t *testing.T) (*http.Client, string) {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Get(e.base + "/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := csrfRE.FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("no csrf_token on /login:\n%s", page)
-	}
-	resp, err = c.PostForm(e.base+"/login", url.Values{"name": {"clerk"}, "password": {clerkPassword}, "csrf_token": {string(m[1])}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", resp.StatusCode)
-	}
-	resp, err = c.Get(e.base + "/entry")
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if m = csrfRE.FindSubmatch(page); m == nil {
-		t.Fatalf("no csrf_token on /entry (%d)", resp.StatusCode)
-	}
-	return c, string(m[1])
+	return webtest.Login(t, e.base, "clerk", clerkPassword)
 }
-
-var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
 func hashTok(name string) string {
 	return strings.TrimPrefix(usersYAML([2]string{name, "viewer"}), "users:\n  - name: "+name+"\n    role: viewer\n    tokens: [\"")[:71]
@@ -95,18 +64,8 @@ func (e *hostileEnv) stored(t *testing.T) []string {
 	t.Helper()
 	var out []string
 	for _, path := range []string{"/api/v1/observations", "/api/v1/approvals", "/api/v1/audit"} {
-		req, _ := http.NewRequest(http.MethodGet, e.base+path, nil)
-		req.Header.Set("Authorization", "Bearer "+token("root"))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var v map[string][]map[string]any
-		err = json.NewDecoder(resp.Body).Decode(&v)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != 200 {
-			t.Fatalf("%s: %d %v", path, resp.StatusCode, err)
-		}
+		apiGet(t, e.base+path, token("root"), &v)
 		for k, list := range v {
 			for _, x := range list {
 				// Records of refused attempts are the point of an audit trail.
