@@ -165,6 +165,7 @@ func (a *app) importLocal(ctx context.Context, cfg *settings.Config, who, path s
 	}
 	defer db.Close()
 	svc := entry.New(entry.Options{Store: st, State: db, Approval: cfg.Entry.Approval, MaxChange: cfg.Entry.OutlierChange, Logger: a.logger})
+	recoverDecisions(svc, a.logger)
 	res, err := svc.Import(ctx, auth.Local(who), "local", path, data, opts)
 	if res == nil {
 		return nil, err

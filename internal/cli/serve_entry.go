@@ -42,6 +42,7 @@ func openEntry(cfg *settings.Config, st store.Store, ts []targets.Target, tasks 
 	e := &staffEntry{state: db, users: auth.NewDirectory(us)}
 	e.svc = entry.New(entry.Options{Store: st, State: db, Approval: cfg.Entry.Approval, MaxChange: cfg.Entry.OutlierChange,
 		Targets: ts, Tasks: tasks, Logger: log, OnTasksChanged: onTasks})
+	recoverDecisions(e.svc, log)
 	la := cfg.Entry.LoginAttempts
 	e.auth = auth.New(auth.Options{Users: e.users, Sessions: db, TTL: cfg.Entry.SessionTTL, SecureCookies: cfg.Entry.SecureCookies,
 		PerUser: la.PerUser, PerAddress: la.PerAddress, Window: la.Window, OnFailure: e.svc.LoginFailed,
@@ -52,6 +53,22 @@ func openEntry(cfg *settings.Config, st store.Store, ts []targets.Target, tasks 
 		log.Info("users loaded", "file", cfg.Users, "users", us.Len())
 	}
 	return e, nil
+}
+
+// recoverDecisions finishes or drops the decisions a crash left half written
+// (entry.Service.Recover). When the store cannot show its writes yet (InfluxDB down),
+// they wait for the next start, and trademon_entry_unfinished_decisions shows them.
+func recoverDecisions(svc *entry.Service, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := svc.Recover(ctx)
+	if err != nil {
+		log.Warn("unfinished decisions on figures wait for the next start", "err", err)
+		return
+	}
+	if r.Finished+r.Dropped > 0 {
+		log.Info("unfinished decisions on figures recovered", "finished", r.Finished, "dropped", r.Dropped)
+	}
 }
 
 // mount registers the entry metrics and mounts the API and the staff pages.

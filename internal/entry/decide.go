@@ -64,11 +64,10 @@ func (s *Service) Approve(ctx context.Context, p *auth.Principal, remote, id, co
 	rec := store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditApprove,
 		Indicator: o.Indicator, Period: o.Period.String(), Basis: o.Basis, OldValue: r.Previous, NewValue: ptr(o.Value),
 		Reason: pend.Reason, Detail: detail}
-	if err := s.write(ctx, []obs.Observation{o}, []store.AuditRecord{rec}); err != nil {
-		return Result{}, fmt.Errorf("write the approved figure: %w", err)
-	}
-	if err := s.o.State.Approve(id, ptrLock(lockOf(o, p.Name, now))); err != nil {
-		return Result{}, fmt.Errorf("record the approval: %w", err)
+	in := intentFor(rec, o)
+	in.Remove, in.Lock = id, ptrLock(lockOf(o, p.Name, now))
+	if err := s.decide(ctx, []obs.Observation{o}, []store.AuditRecord{rec}, []state.Intent{in}); err != nil {
+		return Result{}, fmt.Errorf("approve %s: %w", id, err)
 	}
 	s.log.Info("figure approved", "user", p.Name, "remote", remote, "id", id, "indicator", o.Indicator, "period", o.Period, "basis", o.Basis)
 	return r, nil
@@ -90,16 +89,21 @@ func (s *Service) Reject(ctx context.Context, p *auth.Principal, remote, id, rea
 	if err != nil {
 		return err
 	}
-	if err := s.o.State.Reject(id); err != nil {
-		if errors.Is(err, state.ErrNotFound) {
-			return refused(http.StatusNotFound, "not_found", "id", "no figure %q waits for approval (decided meanwhile?)", id)
-		}
-		return fmt.Errorf("record the rejection: %w", err)
-	}
 	o := pend.Observation
-	return s.audit(ctx, store.AuditRecord{Time: s.o.Now(), User: p.Name, Remote: remote, Action: store.AuditReject,
+	unlock := s.lockSlots([]string{state.LockKey(o)})
+	defer unlock()
+	if _, err := s.pendingFigure(id); err != nil { // decided while we waited
+		return err
+	}
+	rec := store.AuditRecord{Time: s.o.Now(), User: p.Name, Remote: remote, Action: store.AuditReject,
 		Indicator: o.Indicator, Period: o.Period.String(), Basis: o.Basis, OldValue: pend.Previous, NewValue: ptr(o.Value),
-		Reason: reason, Detail: fmt.Sprintf("rejected %s's figure (%s)", pend.SubmittedBy, id)})
+		Reason: reason, Detail: fmt.Sprintf("rejected %s's figure (%s)", pend.SubmittedBy, id)}
+	in := intentFor(rec, o)
+	in.Remove = id
+	if err := s.decide(ctx, nil, []store.AuditRecord{rec}, []state.Intent{in}); err != nil {
+		return fmt.Errorf("reject %s: %w", id, err)
+	}
+	return nil
 }
 
 // Unlock lifts the lock on an approved period, so that figures for it can be entered
@@ -121,16 +125,25 @@ func (s *Service) Unlock(ctx context.Context, p *auth.Principal, remote, indicat
 	}
 	o := obs.Observation{Indicator: strings.TrimSpace(indicator), Period: per, Basis: obs.Basis(strings.TrimSpace(basis))}
 	o.Normalize()
-	l, err := s.o.State.Unlock(state.LockKey(o))
-	if errors.Is(err, state.ErrNotFound) {
+	key := state.LockKey(o)
+	unlock := s.lockSlots([]string{key})
+	defer unlock()
+	l, locked, err := s.o.State.LockOf(key)
+	if err != nil {
+		return fmt.Errorf("unlock: read locks: %w", err)
+	}
+	if !locked {
 		return refused(http.StatusNotFound, "not_found", "period", "%s %s %s is not locked", o.Indicator, o.Period, o.Basis)
 	}
-	if err != nil {
-		return fmt.Errorf("unlock: %w", err)
-	}
-	return s.audit(ctx, store.AuditRecord{Time: s.o.Now(), User: p.Name, Remote: remote, Action: store.AuditUnlock,
+	rec := store.AuditRecord{Time: s.o.Now(), User: p.Name, Remote: remote, Action: store.AuditUnlock,
 		Indicator: o.Indicator, Period: o.Period.String(), Basis: o.Basis, OldValue: ptr(l.Value),
-		Reason: reason, Detail: fmt.Sprintf("locked by %s at %s", l.By, l.At.In(obs.Shanghai).Format("2006-01-02 15:04"))})
+		Reason: reason, Detail: fmt.Sprintf("locked by %s at %s", l.By, l.At.In(obs.Shanghai).Format("2006-01-02 15:04"))}
+	in := intentFor(rec, o)
+	in.Unlock = key
+	if err := s.decide(ctx, nil, []store.AuditRecord{rec}, []state.Intent{in}); err != nil {
+		return fmt.Errorf("unlock %s: %w", key, err)
+	}
+	return nil
 }
 
 func (s *Service) pendingFigure(id string) (state.Pending, error) {

@@ -75,6 +75,8 @@ type Service struct {
 	entries *prometheus.CounterVec
 	audits  *prometheus.CounterVec
 	pending prometheus.GaugeFunc
+	// unfinished counts the state.Intent records left (Recover).
+	unfinished prometheus.GaugeFunc
 }
 
 // New returns a Service. Register Collectors() on the metrics registry.
@@ -117,12 +119,22 @@ func New(o Options) *Service {
 		}
 		return float64(n)
 	})
+	s.unfinished = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "trademon_entry_unfinished_decisions",
+		Help: "Decisions on figures (entries, approvals, rejections, unlocks) written to the store but not yet to the state file; above 0 for more than a moment, a start could not recover them (the log says why).",
+	}, func() float64 {
+		n, err := o.State.CountIntents()
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
 	return s
 }
 
 // Collectors returns the service's metrics.
 func (s *Service) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.entries, s.audits, s.pending}
+	return []prometheus.Collector{s.entries, s.audits, s.pending, s.unfinished}
 }
 
 // NeedsApproval reports whether an editor's figures of the indicator wait for an approver.

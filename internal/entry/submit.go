@@ -240,13 +240,15 @@ func (s *Service) history(ctx context.Context, o obs.Observation) ([]obs.Observa
 	return hs, nil
 }
 
-// record writes the checked items: pending ones to the state file; the others, with
-// the audit records of every item and extra, to the store in one durable step
-// (store.PutWithAudit), so that no figure is stored without its record or recorded
-// without being stored; then the locks of figures approved on entry.
+// record writes the checked items: the figures to store, with the audit records of
+// every item and extra, to the store in one durable step (store.PutWithAudit), so
+// that no figure is stored without its record or recorded without being stored; then
+// the state file — the figures kept for approval, the pending figures a stored one
+// replaced, the locks of figures approved on entry — through intents (decide).
 func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, items []*item, now time.Time, extra ...store.AuditRecord) ([]Result, error) {
 	var batch []obs.Observation
 	var audit []store.AuditRecord
+	var intents []state.Intent
 	results := make([]Result, len(items))
 	for i, it := range items {
 		r := Result{Observation: it.o, Status: it.status, Warnings: it.warnings, Locked: it.lock}
@@ -259,40 +261,38 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, remote string, 
 		case StatusPending:
 			pend := state.Pending{ID: state.NewID(), Observation: it.o, SubmittedBy: p.Name, Remote: remote, SubmittedAt: now,
 				Previous: r.Previous, Reason: strings.TrimSpace(it.sub.Reason), Comment: strings.TrimSpace(it.sub.Comment), Warnings: it.warnings}
-			if _, err := s.o.State.PutPending(pend); err != nil {
-				return nil, fmt.Errorf("keep the figure for approval: %w", err)
-			}
 			r.PendingID = pend.ID
-			audit = append(audit, s.entryRecord(p, remote, it, r, now, "pending approval ("+pend.ID+")"))
+			rec := s.entryRecord(p, remote, it, r, now, "pending approval ("+pend.ID+")")
+			audit = append(audit, rec)
+			in := intentFor(rec, it.o)
+			in.Add = &pend
+			intents = append(intents, in)
 		default:
 			batch = append(batch, it.o)
-			audit = append(audit, s.entryRecord(p, remote, it, r, now, ""))
+			rec := s.entryRecord(p, remote, it, r, now, "")
+			audit = append(audit, rec)
 			if it.lock {
-				audit = append(audit, store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditApprove,
+				rec = store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditApprove,
 					Indicator: it.o.Indicator, Period: it.o.Period.String(), Basis: it.o.Basis, OldValue: r.Previous, NewValue: ptr(it.o.Value),
-					Detail: "approved on entry by " + p.Role.String() + "; period locked"})
+					Detail: "approved on entry by " + p.Role.String() + "; period locked"}
+				audit = append(audit, rec)
+			}
+			in := intentFor(rec, it.o)
+			if it.pending != nil {
+				in.Remove = it.pending.ID
+			}
+			if it.lock {
+				in.Lock = ptrLock(lockOf(it.o, p.Name, now))
+			}
+			if in.Remove != "" || in.Lock != nil {
+				intents = append(intents, in)
 			}
 		}
 		results[i] = r
 	}
 	audit = append(audit, extra...)
-	if err := s.write(ctx, batch, audit); err != nil {
+	if err := s.decide(ctx, batch, audit, intents); err != nil {
 		return nil, err
-	}
-	for _, it := range items {
-		if it.status == StatusUnchanged || it.status == StatusPending {
-			continue
-		}
-		if it.pending != nil {
-			if err := s.o.State.Reject(it.pending.ID); err != nil {
-				s.log.Warn("drop the pending figure replaced by a stored one", "id", it.pending.ID, "err", err)
-			}
-		}
-		if it.lock {
-			if err := s.o.State.PutLock(lockOf(it.o, p.Name, now)); err != nil {
-				return nil, fmt.Errorf("lock %s: %w", state.LockKey(it.o), err)
-			}
-		}
 	}
 	for _, r := range results {
 		s.log.Info("figure entered", "user", p.Name, "remote", remote, "indicator", r.Observation.Indicator,

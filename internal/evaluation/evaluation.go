@@ -195,6 +195,15 @@ func (n NotifyingStore) Put(ctx context.Context, os []obs.Observation) ([]store.
 	return out, err
 }
 
+// Sync implements store.Syncer for a wrapped store that does; any other reads what it
+// acknowledged at once, and there is nothing to wait for.
+func (n NotifyingStore) Sync(ctx context.Context) error {
+	if sy, ok := n.Store.(store.Syncer); ok {
+		return sy.Sync(ctx)
+	}
+	return nil
+}
+
 // PutWithAudit writes through and then notifies the evaluation service.
 func (n NotifyingStore) PutWithAudit(ctx context.Context, os []obs.Observation, rs []store.AuditRecord) ([]store.Outcome, error) {
 	out, err := n.Store.PutWithAudit(ctx, os, rs)

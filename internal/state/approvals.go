@@ -55,28 +55,24 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
-// PutPending durably records p, replacing a pending figure for the same observation
-// key. It returns the id of the replaced one, if any.
-func (d *DB) PutPending(p Pending) (replaced *Pending, err error) {
-	err = d.update(func(tx *bolt.Tx) error {
-		replaced = nil
-		b := tx.Bucket(bucketPending)
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			var q Pending
-			if _, err := getJSON(b, k, &q); err != nil {
-				return err
-			}
-			if q.Observation.Key() == p.Observation.Key() && q.ID != p.ID {
-				replaced = &q
-				if err := c.Delete(); err != nil {
-					return err
-				}
+// putPending records p, replacing a pending figure for the same observation key, and
+// returns the replaced one, if any.
+func putPending(tx *bolt.Tx, p Pending) (replaced *Pending, err error) {
+	b := tx.Bucket(bucketPending)
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		var q Pending
+		if _, err := getJSON(b, k, &q); err != nil {
+			return nil, err
+		}
+		if q.Observation.Key() == p.Observation.Key() && q.ID != p.ID {
+			replaced = &q
+			if err := c.Delete(); err != nil {
+				return nil, err
 			}
 		}
-		return putJSON(b, []byte(p.ID), p)
-	})
-	return replaced, err
+	}
+	return replaced, putJSON(b, []byte(p.ID), p)
 }
 
 // GetPending returns the pending figure with the id.
@@ -134,34 +130,9 @@ func (d *DB) CountPending() (int, error) {
 	return n, err
 }
 
-// Approve removes the pending figure and, when lock is not nil, locks its period, in
-// one transaction. It fails with ErrNotFound when the figure was decided meanwhile.
-func (d *DB) Approve(id string, lock *Lock) error {
-	return d.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPending)
-		if b.Get([]byte(id)) == nil {
-			return fmt.Errorf("pending figure %q: %w", id, ErrNotFound)
-		}
-		if err := b.Delete([]byte(id)); err != nil {
-			return err
-		}
-		if lock == nil {
-			return nil
-		}
-		k := lock.Indicator + "/" + lock.Region + "/" + string(lock.Basis) + "/" + lock.Period
-		return putJSON(tx.Bucket(bucketLocks), []byte(k), lock)
-	})
-}
-
-// Reject removes the pending figure. It fails with ErrNotFound when it is not there.
-func (d *DB) Reject(id string) error { return d.Approve(id, nil) }
-
-// PutLock durably locks a period.
-func (d *DB) PutLock(l Lock) error {
-	return d.update(func(tx *bolt.Tx) error {
-		k := l.Indicator + "/" + l.Region + "/" + string(l.Basis) + "/" + l.Period
-		return putJSON(tx.Bucket(bucketLocks), []byte(k), l)
-	})
+func putLock(tx *bolt.Tx, l Lock) error {
+	k := l.Indicator + "/" + l.Region + "/" + string(l.Basis) + "/" + l.Period
+	return putJSON(tx.Bucket(bucketLocks), []byte(k), l)
 }
 
 // LockOf returns the lock on the slot key (LockKey), if any.
@@ -174,23 +145,6 @@ func (d *DB) LockOf(key string) (Lock, bool, error) {
 		return err
 	})
 	return l, ok, err
-}
-
-// Unlock removes the lock on the slot key and returns it; ErrNotFound if there is none.
-func (d *DB) Unlock(key string) (Lock, error) {
-	var l Lock
-	err := d.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketLocks)
-		ok, err := getJSON(b, []byte(key), &l)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("lock %s: %w", key, ErrNotFound)
-		}
-		return b.Delete([]byte(key))
-	})
-	return l, err
 }
 
 // ListLocks returns every lock, by key.

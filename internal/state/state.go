@@ -1,6 +1,7 @@
 // Package state is trademon's durable local state besides the figures: login sessions,
 // figures waiting for approval, locked periods, idempotency keys of API writes, and the
-// recorded status of the plan's tasks. It is one bbolt file, <store.path>/state.db, in
+// recorded status of the plan's tasks, and the intents that tie its changes to the
+// store's writes (Intent). It is one bbolt file, <store.path>/state.db, in
 // both store modes, so that all of it survives a restart. Every write is an fsynced
 // transaction; concurrent writes share commits (bbolt's Batch), so "acknowledged"
 // always means "on disk" without one fsync per caller.
@@ -31,6 +32,7 @@ var (
 	bucketLocks    = []byte("locks")
 	bucketIdem     = []byte("idempotency")
 	bucketTasks    = []byte("tasks")
+	bucketIntents  = []byte("intents")
 	bucketMeta     = []byte("meta")
 	metaVersion    = []byte("format_version")
 )
@@ -65,7 +67,7 @@ func Open(dir string, timeout time.Duration) (*DB, error) {
 	// delay for a lone one.
 	db.MaxBatchDelay = 2 * time.Millisecond
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketSessions, bucketPending, bucketLocks, bucketIdem, bucketTasks, bucketMeta} {
+		for _, name := range [][]byte{bucketSessions, bucketPending, bucketLocks, bucketIdem, bucketTasks, bucketIntents, bucketMeta} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -33,10 +33,9 @@ func TestSurvivesRestart(t *testing.T) {
 	if err := d.PutSession(Session{IDHash: "h1", User: "zhang.wei", CSRF: "c", Created: now, Expires: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.PutPending(Pending{ID: "p1", Observation: figure("2024", 1.2e11), SubmittedBy: "zhang.wei", SubmittedAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.PutLock(Lock{Indicator: "services_trade", Region: "shenzhen", Basis: obs.BasisYear, Period: "2023", By: "li.na", At: now}); err != nil {
+	apply(t, d, Intent{ID: "i1", Add: &Pending{ID: "p1", Observation: figure("2024", 1.2e11), SubmittedBy: "zhang.wei", SubmittedAt: now}})
+	apply(t, d, Intent{ID: "i2", Lock: &Lock{Indicator: "services_trade", Region: "shenzhen", Basis: obs.BasisYear, Period: "2023", By: "li.na", At: now}})
+	if err := d.PutIntents([]Intent{{ID: "i3", At: now, User: "li.na", Action: "approve", Observation: figure("2024", 1.2e11), Remove: "p1"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.PutAnswer("zhang.wei", "k1", Answer{RequestHash: "r", Status: 201, Body: []byte(`{}`), At: now}); err != nil {
@@ -65,6 +64,23 @@ func TestSurvivesRestart(t *testing.T) {
 	if us, err := d.LatestTaskUpdates(); err != nil || us[3].Status != "in_progress" {
 		t.Errorf("task updates after restart: %+v %v", us, err)
 	}
+	if ins, err := d.ListIntents(); err != nil || len(ins) != 1 || ins[0].ID != "i3" || ins[0].Remove != "p1" || ins[0].User != "li.na" {
+		t.Errorf("intents after restart: %+v %v", ins, err)
+	}
+}
+
+// apply records the intent and finishes it, as entry does around a store write.
+func apply(t *testing.T, d *DB, in Intent) {
+	t.Helper()
+	if in.Observation.Indicator == "" {
+		in.Observation = figure("2024", 0)
+	}
+	if err := d.PutIntents([]Intent{in}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.FinishIntents(in.ID); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestOpenHeld(t *testing.T) {
@@ -76,48 +92,58 @@ func TestOpenHeld(t *testing.T) {
 	}
 }
 
-func TestPendingReplaceApproveReject(t *testing.T) {
+// TestIntents: what an intent does once finished — keep a pending figure (replacing
+// one for the same key), remove one, lock and unlock a period — and that one dropped,
+// or finished a second time, changes nothing.
+func TestIntents(t *testing.T) {
 	d := open(t, t.TempDir())
 	defer d.Close()
 	t0 := time.Now()
-	if r, err := d.PutPending(Pending{ID: "a", Observation: figure("2024", 1e11), SubmittedAt: t0}); err != nil || r != nil {
-		t.Fatal(r, err)
-	}
-	if _, err := d.PutPending(Pending{ID: "b", Observation: figure("2023", 1e11), SubmittedAt: t0.Add(time.Second)}); err != nil {
-		t.Fatal(err)
-	}
+	apply(t, d, Intent{ID: "1", Add: &Pending{ID: "a", Observation: figure("2024", 1e11), SubmittedAt: t0}})
+	apply(t, d, Intent{ID: "2", Add: &Pending{ID: "b", Observation: figure("2023", 1e11), SubmittedAt: t0.Add(time.Second)}})
 	// A new figure for the same key replaces the pending one.
-	r, err := d.PutPending(Pending{ID: "c", Observation: figure("2024", 1.1e11), SubmittedAt: t0.Add(2 * time.Second)})
-	if err != nil || r == nil || r.ID != "a" {
-		t.Fatalf("replace: %+v %v", r, err)
-	}
-	if n, _ := d.CountPending(); n != 2 {
-		t.Fatalf("%d pending, want 2", n)
+	apply(t, d, Intent{ID: "3", Add: &Pending{ID: "c", Observation: figure("2024", 1.1e11), SubmittedAt: t0.Add(2 * time.Second)}})
+	if ps, _ := d.ListPending(); len(ps) != 2 || ps[0].ID != "b" || ps[1].ID != "c" {
+		t.Fatalf("pending %+v, want b and c", ps)
 	}
 	if p, ok, _ := d.PendingFor(figure("2024", 0).Key()); !ok || p.ID != "c" {
 		t.Errorf("PendingFor = %+v %v", p, ok)
 	}
+	// Dropped: nothing happens.
 	lock := &Lock{Indicator: "services_trade", Region: "shenzhen", Basis: obs.BasisYear, Period: "2024", By: "li.na"}
-	if err := d.Approve("c", lock); err != nil {
+	if err := d.PutIntents([]Intent{{ID: "4", Observation: figure("2024", 1.1e11), Remove: "c", Lock: lock}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Approve("c", lock); !errors.Is(err, ErrNotFound) {
-		t.Errorf("second approval: %v, want ErrNotFound", err)
+	if n, _ := d.CountIntents(); n != 1 {
+		t.Errorf("%d intents, want 1", n)
+	}
+	if err := d.DropIntents("4"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := d.CountPending(); n != 2 {
+		t.Errorf("a dropped intent changed the pending figures: %d, want 2", n)
+	}
+	if _, ok, _ := d.LockOf(LockKey(figure("2024", 0))); ok {
+		t.Error("a dropped intent locked the period")
+	}
+	// The approval: removed and locked, and finishing again is a no-op.
+	apply(t, d, Intent{ID: "5", Remove: "c", Lock: lock})
+	if err := d.FinishIntents("5"); err != nil {
+		t.Fatal(err)
 	}
 	if _, ok, _ := d.LockOf(LockKey(figure("2024", 0))); !ok {
 		t.Error("approval did not lock the period")
 	}
-	if err := d.Reject("b"); err != nil {
-		t.Fatal(err)
-	}
+	apply(t, d, Intent{ID: "6", Remove: "b"})
 	if ps, _ := d.ListPending(); len(ps) != 0 {
 		t.Errorf("pending left: %+v", ps)
 	}
-	if _, err := d.Unlock(LockKey(figure("2024", 0))); err != nil {
-		t.Fatal(err)
+	apply(t, d, Intent{ID: "7", Unlock: LockKey(figure("2024", 0))})
+	if ls, _ := d.ListLocks(); len(ls) != 0 {
+		t.Errorf("locks left: %+v", ls)
 	}
-	if _, err := d.Unlock(LockKey(figure("2024", 0))); !errors.Is(err, ErrNotFound) {
-		t.Errorf("second unlock: %v", err)
+	if n, _ := d.CountIntents(); n != 0 {
+		t.Errorf("%d intents left", n)
 	}
 }
 

@@ -81,6 +81,13 @@ type Store interface {
 	Close() error
 }
 
+// Syncer is implemented by stores whose reads can lag their acknowledged writes (the
+// InfluxDB store, behind its spool): Sync returns nil once everything acknowledged
+// before the call can be read, and an error when that cannot be done now.
+type Syncer interface {
+	Sync(ctx context.Context) error
+}
+
 // ErrInvalid wraps validation failures of Put: nothing was written.
 var ErrInvalid = errors.New("invalid observation")
 

@@ -189,6 +189,21 @@ func (s *Store) deliver(ctx context.Context) {
 	}
 }
 
+// Sync implements store.Syncer: it waits for a delivery round of the spool and
+// fails when anything acknowledged before the call is still waiting in it.
+func (s *Store) Sync(ctx context.Context) error {
+	if err := s.open(); err != nil {
+		return err
+	}
+	if err := s.spool.Sync(ctx); err != nil {
+		return fmt.Errorf("influx store: deliver the spool: %w", err)
+	}
+	if n := s.spool.Stats().Entries; n > 0 {
+		return fmt.Errorf("influx store: %d spooled writes not delivered yet", n)
+	}
+	return nil
+}
+
 // PutConflicts implements store.Store.
 func (s *Store) PutConflicts(ctx context.Context, cs []obs.Conflict) error {
 	if err := store.CheckConflicts(cs); err != nil {
