@@ -38,7 +38,6 @@ type Service struct {
 	tasks   []targets.Task
 	logger  *slog.Logger
 	now     func() time.Time
-	onSnap  func(context.Context, Snapshot)
 	status  func() map[int]targets.TaskStatus
 
 	mu      sync.RWMutex
@@ -59,9 +58,6 @@ type Options struct {
 	Logger  *slog.Logger
 	// Now returns the evaluation time; nil means time.Now.
 	Now func() time.Time
-	// OnRefresh, when set, is called with every new snapshot after a successful
-	// refresh (the verdict history hooks in here). It runs on the refreshing goroutine.
-	OnRefresh func(context.Context, Snapshot)
 	// TaskStatus, when set, returns the statuses staff recorded, by task number; they
 	// override the tasks file's (trademon_task_status, the /tasks page).
 	TaskStatus func() map[int]targets.TaskStatus
@@ -69,7 +65,7 @@ type Options struct {
 
 // New returns a Service with an empty snapshot; call Refresh or Run to fill it.
 func New(o Options) *Service {
-	s := &Service{store: o.Store, targets: o.Targets, tasks: o.Tasks, logger: o.Logger, now: o.Now, onSnap: o.OnRefresh, status: o.TaskStatus, kick: make(chan struct{}, 1)}
+	s := &Service{store: o.Store, targets: o.Targets, tasks: o.Tasks, logger: o.Logger, now: o.Now, status: o.TaskStatus, kick: make(chan struct{}, 1)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -128,9 +124,6 @@ func (s *Service) Refresh(ctx context.Context) error {
 	s.m.refreshes.WithLabelValues("ok").Inc()
 	s.m.duration.Set(time.Since(start).Seconds())
 	s.logger.Debug("targets evaluated", "observations", len(all), "targets", len(ts), "took", time.Since(start))
-	if s.onSnap != nil {
-		s.onSnap(ctx, snap)
-	}
 	return nil
 }
 
