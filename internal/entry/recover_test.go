@@ -2,10 +2,13 @@ package entry_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/trademon/trademon/internal/entry"
 	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/store"
@@ -183,4 +186,66 @@ func checkRecovered(t *testing.T, f *fixture, stored []float64, audit string, pe
 	if locks, _ := f.db.ListLocks(); (len(locks) == 1) != locked || len(locks) > 1 {
 		t.Errorf("locks %+v, want locked %v", locks, locked)
 	}
+}
+
+// unreadableStore is a store whose acknowledged writes cannot be read yet: InfluxDB
+// down behind the spool.
+type unreadableStore struct{ store.Store }
+
+func (unreadableStore) Sync(context.Context) error { return errors.New("InfluxDB unreachable") }
+
+// TestRecoverWaitsForAReadableStore: when the store cannot show its acknowledged
+// writes, Recover decides nothing (a decision dropped for want of its record would
+// lose an approval) and says why; once it can, the decision is settled.
+func TestRecoverWaitsForAReadableStore(t *testing.T) {
+	dir := t.TempDir()
+	st, err := openChildStore(childConfig{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &crashingStore{Store: st}
+	f := newFixtureOn(t, cs, dir)
+	ctx := t.Context()
+	res, err := f.svc.Submit(ctx, editor, "10.0.0.1", entry.ViaAPI, []entry.Submission{fig("services_trade", "2024", "1300.7")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs.mode = crashAfterWrite
+	crashed(func() { _, _ = f.svc.Approve(ctx, approver, "10.0.0.2", res[0].PendingID, "") })
+	cs.mode = noCrash
+
+	down := entry.New(entry.Options{Store: unreadableStore{cs}, State: f.db, Approval: []string{"services_trade"}})
+	r, err := down.Recover(ctx)
+	if err == nil || !strings.Contains(err.Error(), "recover 1 unfinished decisions: the store cannot show its acknowledged writes yet: InfluxDB unreachable") {
+		t.Errorf("Recover with the store unreadable = %+v, %v", r, err)
+	}
+	if n := unfinishedGauge(t, down); n != 1 {
+		t.Errorf("trademon_entry_unfinished_decisions = %v, want the 1 undecided", n)
+	}
+	up := entry.New(entry.Options{Store: cs, State: f.db, Approval: []string{"services_trade"}})
+	if r, err := up.Recover(ctx); err != nil || r.Finished != 1 || r.Dropped != 0 {
+		t.Fatalf("Recover once readable = %+v, %v; want 1 finished", r, err)
+	}
+	checkRecovered(t, f, []float64{1.3007e11}, "[create approve]", 0, true)
+	if n := unfinishedGauge(t, up); n != 0 {
+		t.Errorf("trademon_entry_unfinished_decisions = %v after recovery, want 0", n)
+	}
+}
+
+// unfinishedGauge reads trademon_entry_unfinished_decisions from svc's metrics.
+func unfinishedGauge(t *testing.T, svc *entry.Service) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(svc.Collectors()...)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "trademon_entry_unfinished_decisions" {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatal("no trademon_entry_unfinished_decisions")
+	return 0
 }
