@@ -55,22 +55,31 @@ func (discardStore) Evaluations(context.Context, store.EvaluationFilter) ([]stor
 	return nil, nil
 }
 
-const benchToken = "tmk_bench-token"
+const (
+	benchToken       = "tmk_bench-token"
+	benchEditorToken = "tmk_bench-editor-token"
+)
 
 // benchServer serves the API over loopback, writing through st, with the state file
-// (idempotency keys, locks) in a temporary directory.
-func benchServer(b *testing.B, st store.Store) *httptest.Server {
+// (idempotency keys, locks, pending figures) in a temporary directory; the exchange
+// rate needs approval when approval is set.
+func benchServer(b *testing.B, st store.Store, approval bool) *httptest.Server {
 	b.Helper()
 	db, err := state.Open(b.TempDir(), 0)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = db.Close() })
-	us, err := auth.ParseUsers("users.yaml", []byte("users:\n  - name: bench\n    role: admin\n    tokens: [\""+auth.HashToken(benchToken)+"\"]\n"), auth.ParseOptions{})
+	us, err := auth.ParseUsers("users.yaml", []byte("users:\n  - name: bench\n    role: admin\n    tokens: [\""+auth.HashToken(benchToken)+"\"]\n"+
+		"  - name: bench-editor\n    role: editor\n    tokens: [\""+auth.HashToken(benchEditorToken)+"\"]\n"), auth.ParseOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc := entry.New(entry.Options{Store: st, State: db})
+	var needs []string
+	if approval {
+		needs = []string{"usd_cny_rate"}
+	}
+	svc := entry.New(entry.Options{Store: st, State: db, Approval: needs})
 	a := auth.New(auth.Options{Users: auth.NewDirectory(us), Sessions: db})
 	srv, err := server.New(server.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -86,33 +95,40 @@ func benchServer(b *testing.B, st store.Store) *httptest.Server {
 // clients on loopback: acknowledged entries per second and p50/p99 latency, with the
 // embedded store (every 2xx after an fsync; concurrent writers share commits) beside
 // the same handler with a store that discards. Each client revises its own figure (a
-// monthly exchange rate) with a reason, so every request writes.
+// monthly exchange rate) with a reason, so every request writes. embedded-pending is
+// an editor's figures where the indicator needs approval: each request keeps its
+// figure for approval (the state file's intent, the audit record in the store, the
+// intent applied: three fsynced commits, each shared by concurrent writers).
 //
 //	go test -run '^$' -bench BenchmarkPostObservations -benchtime 2000x -count 3 ./internal/api/
 func BenchmarkPostObservations(b *testing.B) {
+	embeddedStore := func(b *testing.B) store.Store {
+		st, err := embedded.Open(b.TempDir(), embedded.Options{Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = st.Close() })
+		return st
+	}
 	for _, bc := range []struct {
-		name string
-		open func(b *testing.B) store.Store
+		name     string
+		open     func(b *testing.B) store.Store
+		approval bool
+		token    string
 	}{
-		{"discard", func(*testing.B) store.Store { return discardStore{} }},
-		{"embedded", func(b *testing.B) store.Store {
-			st, err := embedded.Open(b.TempDir(), embedded.Options{Logger: slog.New(slog.DiscardHandler)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = st.Close() })
-			return st
-		}},
+		{"discard", func(*testing.B) store.Store { return discardStore{} }, false, benchToken},
+		{"embedded", embeddedStore, false, benchToken},
+		{"embedded-pending", embeddedStore, true, benchEditorToken},
 	} {
-		b.Run(bc.name, func(b *testing.B) { benchPost(b, benchServer(b, bc.open(b)), 32) })
+		b.Run(bc.name, func(b *testing.B) { benchPost(b, benchServer(b, bc.open(b), bc.approval), bc.token, 32) })
 	}
 }
 
-func benchPost(b *testing.B, hs *httptest.Server, clients int) {
+func benchPost(b *testing.B, hs *httptest.Server, token string, clients int) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}}
 	post := func(body string) error {
 		req, _ := http.NewRequest("POST", hs.URL+"/api/v1/observations", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+benchToken)
+		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		res, err := client.Do(req)
 		if err != nil {
