@@ -3,6 +3,8 @@ package entry
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/trademon/trademon/internal/obs"
@@ -12,7 +14,7 @@ import (
 
 // intentFor is the state-file change that follows the store write of rec, about o.
 func intentFor(rec store.AuditRecord, o obs.Observation) state.Intent {
-	return state.Intent{ID: state.NewID(), At: rec.Time, User: rec.User, Action: string(rec.Action), Observation: o}
+	return state.Intent{ID: state.NewID(), At: rec.Time, User: rec.User, Action: string(rec.Action), Observation: &o}
 }
 
 // decide writes figures with the audit records that account for them to the store in
@@ -74,7 +76,6 @@ func (s *Service) Recover(ctx context.Context) (Recovery, error) {
 		if err != nil {
 			return rec, fmt.Errorf("recover decision %s: %w", in.ID, err)
 		}
-		o := in.Observation
 		if written {
 			err = s.o.State.FinishIntents(in.ID)
 			rec.Finished++
@@ -85,8 +86,8 @@ func (s *Service) Recover(ctx context.Context) (Recovery, error) {
 		if err != nil {
 			return rec, fmt.Errorf("recover decision %s: %w", in.ID, err)
 		}
-		s.log.Info("unfinished decision recovered", "action", in.Action, "user", in.User, "indicator", o.Indicator,
-			"period", o.Period, "basis", o.Basis, "at", in.At, "written", written)
+		s.log.Info("unfinished decision recovered", "action", in.Action, "user", in.User, "about", intentSubject(in),
+			"at", in.At, "written", written)
 	}
 	return rec, nil
 }
@@ -94,19 +95,39 @@ func (s *Service) Recover(ctx context.Context) (Recovery, error) {
 // recorded reports whether the audit trail holds the record written with in.
 func (s *Service) recorded(ctx context.Context, in state.Intent) (bool, error) {
 	// Records of one instant may be spread by nanoseconds (store.PrepareAudit).
-	f := store.AuditFilter{User: in.User, Indicator: in.Observation.Indicator, Action: store.AuditAction(in.Action),
-		From: in.At.Add(-time.Second), To: in.At.Add(time.Second)}
+	f := store.AuditFilter{User: in.User, Action: store.AuditAction(in.Action), From: in.At.Add(-time.Second), To: in.At.Add(time.Second)}
+	if o := in.Observation; o != nil {
+		f.Indicator = o.Indicator
+	}
 	rs, err := s.o.Store.Audit(ctx, f)
 	if err != nil {
 		return false, fmt.Errorf("read the audit trail: %w", err)
 	}
-	for _, r := range rs {
-		if r.NewValue != nil && *r.NewValue != in.Observation.Value {
-			continue
+	return slices.ContainsFunc(rs, func(r store.AuditRecord) bool { return recordOf(in, r) }), nil
+}
+
+// recordOf reports whether r, of in's user and action at about in's time, is the
+// record in's decision wrote: about the same slot and value, or the same task.
+func recordOf(in state.Intent, r store.AuditRecord) bool {
+	if o := in.Observation; o != nil {
+		if r.NewValue != nil && *r.NewValue != o.Value {
+			return false
 		}
-		if r.Period == in.Observation.Period.String() && r.Basis == in.Observation.Basis {
-			return true, nil
-		}
+		return r.Period == o.Period.String() && r.Basis == o.Basis
 	}
-	return false, nil
+	if in.Task != nil {
+		return strings.HasPrefix(r.Detail, taskDetailPrefix(in.Task.Task))
+	}
+	return false
+}
+
+// intentSubject names what in is about, for the log.
+func intentSubject(in state.Intent) string {
+	if o := in.Observation; o != nil {
+		return o.Indicator + " " + o.Period.String() + " " + string(o.Basis)
+	}
+	if in.Task != nil {
+		return fmt.Sprintf("task %d", in.Task.Task)
+	}
+	return ""
 }

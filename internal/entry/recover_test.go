@@ -7,12 +7,14 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/trademon/trademon/internal/entry"
 	"github.com/trademon/trademon/internal/obs"
 	"github.com/trademon/trademon/internal/store"
 	"github.com/trademon/trademon/internal/testutil/influxtest"
+	"github.com/trademon/trademon/targets"
 )
 
 // crashMode says where crashingStore stops the goroutine that writes through it.
@@ -248,4 +250,54 @@ func unfinishedGauge(t *testing.T, svc *entry.Service) float64 {
 	}
 	t.Fatal("no trademon_entry_unfinished_decisions")
 	return 0
+}
+
+// TestRecoverTaskUpdateAfterCrash: a task's status update is the audit record in the
+// store and the update in the state file; a crash between them is settled as a
+// figure's decision is: recorded when the audit trail has it, dropped when not.
+func TestRecoverTaskUpdateAfterCrash(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mode   crashMode
+		audit  string
+		status string
+	}{
+		{"crashed after the audit record: recorded", crashAfterWrite, "[task_update]", "in_progress"},
+		{"crashed before the audit record: dropped", crashBeforeWrite, "[]", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			st, err := openChildStore(childConfig{Dir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs := &crashingStore{Store: st}
+			f := newFixtureOn(t, cs, dir)
+			tasks := []targets.Task{{Number: 3, Lead: []string{"市商务局"}}}
+			svc := entry.New(entry.Options{Store: cs, State: f.db, Tasks: tasks, Now: func() time.Time { return clock }})
+			cs.mode = tc.mode
+			crashed(func() {
+				_, err := svc.UpdateTask(t.Context(), editor, "10.0.0.1", entry.TaskUpdate{Task: 3, Status: "in_progress", Note: "已出台实施细则"})
+				t.Errorf("UpdateTask returned (%v) instead of crashing", err)
+			})
+			cs.mode = noCrash
+			restarted := entry.New(entry.Options{Store: cs, State: f.db, Tasks: tasks})
+			if _, err := restarted.Recover(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := string(restarted.TaskStatuses()[3]); got != tc.status {
+				t.Errorf("task 3 status %q after recovery, want %q", got, tc.status)
+			}
+			var actions []store.AuditAction
+			for _, r := range f.audit(t, store.AuditFilter{}) {
+				actions = append(actions, r.Action)
+			}
+			if fmt.Sprint(actions) != tc.audit {
+				t.Errorf("audit %v, want %s", actions, tc.audit)
+			}
+			if n := unfinishedGauge(t, restarted); n != 0 {
+				t.Errorf("%v decisions left unfinished", n)
+			}
+		})
+	}
 }

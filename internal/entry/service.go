@@ -121,7 +121,7 @@ func New(o Options) *Service {
 	})
 	s.unfinished = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "trademon_entry_unfinished_decisions",
-		Help: "Decisions on figures (entries, approvals, rejections, unlocks) written to the store but not yet to the state file; above 0 for more than a moment, a start could not recover them (the log says why).",
+		Help: "Decisions of staff (entries, approvals, rejections, unlocks, task updates) written to the store but not yet to the state file; above 0 for more than a moment, a start could not recover them (the log says why).",
 	}, func() float64 {
 		n, err := o.State.CountIntents()
 		if err != nil {

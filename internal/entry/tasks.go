@@ -120,18 +120,21 @@ func (s *Service) UpdateTask(ctx context.Context, p *auth.Principal, remote stri
 		}
 	}
 	rec := state.TaskUpdate{Task: u.Task, Status: string(st), Note: note, Date: date, Evidence: evidence, By: p.Name, At: now}
-	if err := s.o.State.AddTaskUpdate(rec); err != nil {
-		return state.TaskUpdate{}, fmt.Errorf("record task %d: %w", u.Task, err)
-	}
-	detail := fmt.Sprintf("task %d: %s → %s (as of %s)", u.Task, old, st, date)
+	detail := fmt.Sprintf("%s %s → %s (as of %s)", taskDetailPrefix(u.Task), old, st, date)
 	if evidence != "" {
 		detail += "; evidence " + evidence
 	}
-	if err := s.audit(ctx, store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditTaskUpdate, Reason: note, Detail: detail}); err != nil {
-		return rec, err
+	audit := store.AuditRecord{Time: now, User: p.Name, Remote: remote, Action: store.AuditTaskUpdate, Reason: note, Detail: detail}
+	in := state.Intent{ID: state.NewID(), At: now, User: p.Name, Action: string(store.AuditTaskUpdate), Task: &rec}
+	if err := s.decide(ctx, nil, []store.AuditRecord{audit}, []state.Intent{in}); err != nil {
+		return state.TaskUpdate{}, fmt.Errorf("record task %d: %w", u.Task, err)
 	}
 	if s.o.OnTasksChanged != nil {
 		s.o.OnTasksChanged()
 	}
 	return rec, nil
 }
+
+// taskDetailPrefix begins the audit detail of a task update: Recover finds the record
+// of an unfinished update by it.
+func taskDetailPrefix(task int) string { return fmt.Sprintf("task %d:", task) }

@@ -21,12 +21,14 @@ import (
 type Intent struct {
 	ID string `json:"id"`
 	// At, User and Action are those of the audit record written with it: Recover
-	// finds the record by them and by Observation's indicator, period and basis.
+	// finds the record by them and by Observation's indicator, period, basis and
+	// value, or by Task's number.
 	At     time.Time `json:"at"`
 	User   string    `json:"user"`
 	Action string    `json:"action"`
-	// Observation is the figure the store write holds, or the slot the record is about.
-	Observation obs.Observation `json:"observation"`
+	// Observation is the figure the store write holds, or the slot the record is
+	// about; nil for a task update.
+	Observation *obs.Observation `json:"observation,omitempty"`
 	// Add is a figure to keep for approval (replacing one for the same key).
 	Add *Pending `json:"add,omitempty"`
 	// Remove names a pending figure that the write decided (approved or replaced).
@@ -35,6 +37,8 @@ type Intent struct {
 	Lock *Lock `json:"lock,omitempty"`
 	// Unlock lifts the lock with this key (LockKey).
 	Unlock string `json:"unlock,omitempty"`
+	// Task is a task's status update to record.
+	Task *TaskUpdate `json:"task,omitempty"`
 }
 
 // PutIntents durably records intents before the store write they follow.
@@ -82,7 +86,8 @@ func (d *DB) CountIntents() (int, error) {
 }
 
 // FinishIntents applies the intents named by ids — their pending figure removed, the
-// figure to keep kept, the period locked or unlocked — and clears them, in one transaction. An
+// figure to keep kept, the period locked or unlocked, the task update recorded — and
+// clears them, in one transaction. An
 // intent already cleared is skipped, so finishing twice changes nothing.
 func (d *DB) FinishIntents(ids ...string) error {
 	return d.update(func(tx *bolt.Tx) error {
@@ -138,7 +143,12 @@ func applyIntent(tx *bolt.Tx, in Intent) error {
 		}
 	}
 	if in.Unlock != "" {
-		return tx.Bucket(bucketLocks).Delete([]byte(in.Unlock))
+		if err := tx.Bucket(bucketLocks).Delete([]byte(in.Unlock)); err != nil {
+			return err
+		}
+	}
+	if in.Task != nil {
+		return addTaskUpdate(tx, *in.Task)
 	}
 	return nil
 }

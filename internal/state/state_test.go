@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -35,15 +36,13 @@ func TestSurvivesRestart(t *testing.T) {
 	}
 	apply(t, d, Intent{ID: "i1", Add: &Pending{ID: "p1", Observation: figure("2024", 1.2e11), SubmittedBy: "zhang.wei", SubmittedAt: now}})
 	apply(t, d, Intent{ID: "i2", Lock: &Lock{Indicator: "services_trade", Region: "shenzhen", Basis: obs.BasisYear, Period: "2023", By: "li.na", At: now}})
-	if err := d.PutIntents([]Intent{{ID: "i3", At: now, User: "li.na", Action: "approve", Observation: figure("2024", 1.2e11), Remove: "p1"}}); err != nil {
+	if err := d.PutIntents([]Intent{{ID: "i3", At: now, User: "li.na", Action: "approve", Observation: ptr(figure("2024", 1.2e11)), Remove: "p1"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.PutAnswer("zhang.wei", "k1", Answer{RequestHash: "r", Status: 201, Body: []byte(`{}`), At: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := d.AddTaskUpdate(TaskUpdate{Task: 3, Status: "in_progress", Date: "2025-11-01", By: "zhang.wei", At: now}); err != nil {
-		t.Fatal(err)
-	}
+	apply(t, d, Intent{ID: "i4", Task: &TaskUpdate{Task: 3, Status: "in_progress", Date: "2025-11-01", By: "zhang.wei", At: now}})
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -69,12 +68,11 @@ func TestSurvivesRestart(t *testing.T) {
 	}
 }
 
+func ptr[T any](v T) *T { return &v }
+
 // apply records the intent and finishes it, as entry does around a store write.
 func apply(t *testing.T, d *DB, in Intent) {
 	t.Helper()
-	if in.Observation.Indicator == "" {
-		in.Observation = figure("2024", 0)
-	}
 	if err := d.PutIntents([]Intent{in}); err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +109,7 @@ func TestIntents(t *testing.T) {
 	}
 	// Dropped: nothing happens.
 	lock := &Lock{Indicator: "services_trade", Region: "shenzhen", Basis: obs.BasisYear, Period: "2024", By: "li.na"}
-	if err := d.PutIntents([]Intent{{ID: "4", Observation: figure("2024", 1.1e11), Remove: "c", Lock: lock}}); err != nil {
+	if err := d.PutIntents([]Intent{{ID: "4", Observation: ptr(figure("2024", 1.1e11)), Remove: "c", Lock: lock}}); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := d.CountIntents(); n != 1 {
@@ -175,7 +173,11 @@ func TestConcurrentWrites(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 64 {
 		wg.Go(func() {
-			if err := d.AddTaskUpdate(TaskUpdate{Task: i%46 + 1, Status: "in_progress", By: "x"}); err != nil {
+			in := Intent{ID: fmt.Sprint(i), Task: &TaskUpdate{Task: i%46 + 1, Status: "in_progress", By: "x"}}
+			if err := d.PutIntents([]Intent{in}); err != nil {
+				t.Error(err)
+			}
+			if err := d.FinishIntents(in.ID); err != nil {
 				t.Error(err)
 			}
 		})

@@ -20,19 +20,17 @@ type TaskUpdate struct {
 	At       time.Time `json:"at"`
 }
 
-// AddTaskUpdate durably records an update.
-func (d *DB) AddTaskUpdate(u TaskUpdate) error {
-	return d.update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTasks)
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		k := make([]byte, 12)
-		binary.BigEndian.PutUint32(k, uint32(u.Task))
-		binary.BigEndian.PutUint64(k[4:], seq)
-		return putJSON(b, k, u)
-	})
+// addTaskUpdate records an update (an Intent's Task).
+func addTaskUpdate(tx *bolt.Tx, u TaskUpdate) error {
+	b := tx.Bucket(bucketTasks)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	k := make([]byte, 12)
+	binary.BigEndian.PutUint32(k, uint32(u.Task))
+	binary.BigEndian.PutUint64(k[4:], seq)
+	return putJSON(b, k, u)
 }
 
 // TaskUpdates returns every update, by task number and then oldest first.
