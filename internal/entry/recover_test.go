@@ -58,6 +58,17 @@ func (c *crashingStore) Sync(ctx context.Context) error {
 	return nil
 }
 
+// newCrashFixture is a fixture over the store cc names, behind a crashingStore.
+func newCrashFixture(t *testing.T, cc childConfig) (*fixture, *crashingStore) {
+	t.Helper()
+	st, err := openChildStore(cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := &crashingStore{Store: st}
+	return newFixtureOn(t, cs, cc.Dir), cs
+}
+
 // crashed runs fn in a goroutine of its own and waits for it to end, by returning or
 // by the crash.
 func crashed(fn func()) {
@@ -116,13 +127,7 @@ func testRecoverAfterCrash(t *testing.T, newStore func(t *testing.T) childConfig
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cc := newStore(t)
-			st, err := openChildStore(cc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cs := &crashingStore{Store: st}
-			f := newFixtureOn(t, cs, cc.Dir)
+			f, cs := newCrashFixture(t, newStore(t))
 			ctx := t.Context()
 			var id string
 			if tc.pending {
@@ -200,13 +205,7 @@ func (unreadableStore) Sync(context.Context) error { return errors.New("InfluxDB
 // writes, Recover decides nothing (a decision dropped for want of its record would
 // lose an approval) and says why; once it can, the decision is settled.
 func TestRecoverWaitsForAReadableStore(t *testing.T) {
-	dir := t.TempDir()
-	st, err := openChildStore(childConfig{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs := &crashingStore{Store: st}
-	f := newFixtureOn(t, cs, dir)
+	f, cs := newCrashFixture(t, childConfig{Dir: t.TempDir()})
 	ctx := t.Context()
 	res, err := f.svc.Submit(ctx, editor, "10.0.0.1", entry.ViaAPI, []entry.Submission{fig("services_trade", "2024", "1300.7")})
 	if err != nil {
@@ -266,13 +265,7 @@ func TestRecoverTaskUpdateAfterCrash(t *testing.T) {
 		{"crashed before the audit record: dropped", crashBeforeWrite, "[]", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			st, err := openChildStore(childConfig{Dir: dir})
-			if err != nil {
-				t.Fatal(err)
-			}
-			cs := &crashingStore{Store: st}
-			f := newFixtureOn(t, cs, dir)
+			f, cs := newCrashFixture(t, childConfig{Dir: t.TempDir()})
 			tasks := []targets.Task{{Number: 3, Lead: []string{"市商务局"}}}
 			svc := entry.New(entry.Options{Store: cs, State: f.db, Tasks: tasks, Now: func() time.Time { return clock }})
 			cs.mode = tc.mode

@@ -109,27 +109,23 @@ func New(o Options) *Service {
 		store.AuditUnlock, store.AuditImport, store.AuditLoginFailure, store.AuditTaskUpdate} {
 		s.audits.WithLabelValues(string(a))
 	}
-	s.pending = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "trademon_pending_approvals",
-		Help: "Figures waiting for an approver; they count nowhere until approved.",
-	}, func() float64 {
-		n, err := o.State.CountPending()
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	})
-	s.unfinished = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name: "trademon_entry_unfinished_decisions",
-		Help: "Decisions of staff (entries, approvals, rejections, unlocks, task updates) written to the store but not yet to the state file; above 0 for more than a moment, a start could not recover them (the log says why).",
-	}, func() float64 {
-		n, err := o.State.CountIntents()
-		if err != nil {
-			return -1
-		}
-		return float64(n)
-	})
+	s.pending = countGauge("trademon_pending_approvals",
+		"Figures waiting for an approver; they count nowhere until approved.", o.State.CountPending)
+	s.unfinished = countGauge("trademon_entry_unfinished_decisions",
+		"Decisions of staff (entries, approvals, rejections, unlocks, task updates) written to the store but not yet to the state file; above 0 for more than a moment, a start could not recover them (the log says why).",
+		o.State.CountIntents)
 	return s
+}
+
+// countGauge is a gauge of what count returns at each scrape, -1 when it fails.
+func countGauge(name, help string, count func() (int, error)) prometheus.GaugeFunc {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+		n, err := count()
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
 }
 
 // Collectors returns the service's metrics.

@@ -66,23 +66,6 @@ func listPort(t *testing.T, base, tok string) map[string][]float64 {
 	return got
 }
 
-// apiGet GETs url with the bearer token tok and decodes the JSON answer into out; it
-// fails t unless the answer is a 200 that decodes.
-func apiGet(t *testing.T, url, tok string, out any) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(body, out); err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v %.300s", url, resp.StatusCode, err, body)
-	}
-}
-
 // createAudits counts the audit records of port figures per period.
 func createAudits(t *testing.T, base, tok string) map[string]int {
 	t.Helper()

@@ -266,30 +266,22 @@ func token(name string) string { return strings.Repeat(name, 4) + "-test-token-0
 // status and body.
 func post(t *testing.T, base, path, name string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, base+path, nil)
-	if name != "" {
-		req.Header.Set("Authorization", "Bearer "+token(name))
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return call(t, http.MethodPost, base+path, bearerOf(name), nil)
 }
 
+// get sends GET path with the bearer token of name and returns the status.
 func get(t *testing.T, base, path, name string) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
-	req.Header.Set("Authorization", "Bearer "+token(name))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	code, _ := call(t, http.MethodGet, base+path, bearerOf(name), nil)
+	return code
+}
+
+// bearerOf is the API token of name, or none for "".
+func bearerOf(name string) string {
+	if name == "" {
+		return ""
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return token(name)
 }
 
 // TestReloadEndpoint checks POST /-/reload: only an admin may reload (401 without a

@@ -104,18 +104,7 @@ func (d *DB) PendingFor(k obs.Key) (Pending, bool, error) {
 
 // ListPending returns every pending figure, oldest first.
 func (d *DB) ListPending() ([]Pending, error) {
-	var out []Pending
-	err := d.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPending)
-		return b.ForEach(func(k, _ []byte) error {
-			var p Pending
-			if _, err := getJSON(b, k, &p); err != nil {
-				return err
-			}
-			out = append(out, p)
-			return nil
-		})
-	})
+	out, err := listJSON[Pending](d, bucketPending)
 	slices.SortStableFunc(out, func(a, b Pending) int { return a.SubmittedAt.Compare(b.SubmittedAt) })
 	return out, err
 }
@@ -149,17 +138,5 @@ func (d *DB) LockOf(key string) (Lock, bool, error) {
 
 // ListLocks returns every lock, by key.
 func (d *DB) ListLocks() ([]Lock, error) {
-	var out []Lock
-	err := d.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketLocks)
-		return b.ForEach(func(k, _ []byte) error {
-			var l Lock
-			if _, err := getJSON(b, k, &l); err != nil {
-				return err
-			}
-			out = append(out, l)
-			return nil
-		})
-	})
-	return out, err
+	return listJSON[Lock](d, bucketLocks)
 }

@@ -59,18 +59,7 @@ func (d *DB) PutIntents(ins []Intent) error {
 
 // ListIntents returns the intents not yet finished or dropped, oldest first.
 func (d *DB) ListIntents() ([]Intent, error) {
-	var out []Intent
-	err := d.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketIntents)
-		return b.ForEach(func(k, _ []byte) error {
-			var in Intent
-			if _, err := getJSON(b, k, &in); err != nil {
-				return err
-			}
-			out = append(out, in)
-			return nil
-		})
-	})
+	out, err := listJSON[Intent](d, bucketIntents)
 	slices.SortStableFunc(out, func(a, b Intent) int { return a.At.Compare(b.At) })
 	return out, err
 }

@@ -129,3 +129,20 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	}
 	return true, nil
 }
+
+// listJSON decodes every record of the bucket named name, in key order.
+func listJSON[T any](d *DB, name []byte) ([]T, error) {
+	var out []T
+	err := d.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(name)
+		return b.ForEach(func(k, _ []byte) error {
+			var v T
+			if _, err := getJSON(b, k, &v); err != nil {
+				return err
+			}
+			out = append(out, v)
+			return nil
+		})
+	})
+	return out, err
+}

@@ -35,19 +35,7 @@ func addTaskUpdate(tx *bolt.Tx, u TaskUpdate) error {
 
 // TaskUpdates returns every update, by task number and then oldest first.
 func (d *DB) TaskUpdates() ([]TaskUpdate, error) {
-	var out []TaskUpdate
-	err := d.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTasks)
-		return b.ForEach(func(k, _ []byte) error {
-			var u TaskUpdate
-			if _, err := getJSON(b, k, &u); err != nil {
-				return err
-			}
-			out = append(out, u)
-			return nil
-		})
-	})
-	return out, err
+	return listJSON[TaskUpdate](d, bucketTasks)
 }
 
 // LatestTaskUpdates returns the newest update of every task that has one.
